@@ -1,0 +1,1 @@
+"""Data package: YAML files shipped with yinhuan (see yinhuan.resources)."""

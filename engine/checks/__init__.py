@@ -1,0 +1,37 @@
+"""Stage 4, evaluate: the check kinds, one small module each, in one table (as jsonschema keeps
+its keyword functions).
+
+Every kind is split in two so that both evaluators share the arithmetic but not the matching:
+- `selections(rule)` names the sets of facts the kind needs, each a fact type and a condition
+  (e.g. frequency needs "facts of type inspections where led_by = 主要负责人");
+- `decide(rule, sel, ctx)` turns those sets (lists of matching facts, computed by the native
+  evaluator or by durable-rules) into an Outcome: periods counted, deadlines checked, reasons.
+"""
+from __future__ import annotations
+
+from . import coverage, each, exists, frequency, judgement, none, profile
+
+KINDS = {
+    "exists": exists,
+    "frequency": frequency,
+    "each": each,
+    "none": none,
+    "coverage": coverage,
+    "profile": profile,
+    "judgement": judgement,
+}
+
+
+def selections(rule) -> dict:
+    """{name: (fact type or 'profile', NNF condition or None, alias)} for the rule's check, plus
+    'applies' and each override's condition (selections over the profile)."""
+    out = dict(KINDS[rule.kind].selections(rule))
+    if rule.applies is not None:
+        out["applies"] = ("profile", rule.applies, None)
+    for i, (when, _) in enumerate(rule.overrides):
+        out[f"override{i}"] = ("profile", when, None)
+    return out
+
+
+def decide(rule, sel: dict, ctx):
+    return KINDS[rule.kind].decide(rule, sel, ctx)

@@ -1,0 +1,38 @@
+"""each: every record of a kind satisfies a condition.
+
+Examples: each hot-work permit approved before the work began and naming a guardian; each
+contractor with a safety agreement and a briefing; each open major hazard with all of 五到位.
+The violating records are the evidence, so the inspector can point at them.
+"""
+from __future__ import annotations
+
+from ..findings import FAIL, NA, PASS, Outcome, ids_text
+from .context import missing_section
+
+
+def selections(rule):
+    c = rule.check
+    where = rule.conditions.get("where")
+    require = rule.conditions["require"]
+    from .. import conditions as C
+    both = C.All([x for x in (where, require) if x is not None])
+    return {"subjects": (c["fact"], where, c.get("as")),
+            "satisfied": (c["fact"], both, c.get("as"))}
+
+
+def decide(rule, sel, ctx) -> Outcome:
+    c = rule.check
+    what, requirement = c["what"], c["requirement"]
+    if not ctx.provided(c["fact"]):
+        return missing_section(ctx, c["fact"], what)
+    subjects = [f["id"] for f in sel["subjects"]]
+    ok = {f["id"] for f in sel["satisfied"]}
+    if not subjects:
+        status = c.get("if_none", NA)
+        return Outcome(status, f"无{what}" + ("，本项不适用" if status == NA else ""))
+    bad = [i for i in subjects if i not in ok]
+    if bad:
+        return Outcome(FAIL, f"{len(bad)}/{len(subjects)} 条{what}不符合“{requirement}”：{ids_text(bad)}", bad,
+                       {"violations": bad, "checked": len(subjects)})
+    return Outcome(PASS, f"{len(subjects)} 条{what}均符合“{requirement}”", subjects,
+                   {"checked": len(subjects)})

@@ -1,0 +1,218 @@
+"""The `yinhuan` command: a thin click layer over plain functions (session, rulebook, ruletest,
+reports). Exit codes: 0 ran and nothing failed; 1 ran and some findings are 不符合 (or a rule
+test failed); 2 bad input or usage — always one clear message, never a traceback."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from .errors import EngineRefused, InputError, InputErrors
+
+EXIT_FAILED, EXIT_BAD_INPUT = 1, 2
+
+
+def fail_input(exc: Exception) -> None:
+    errs = exc.errors if isinstance(exc, InputErrors) else [exc]
+    for e in errs:
+        click.echo(f"错误：{e}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+class Group(click.Group):
+    """Turns InputError (and the rete guard's refusals) into a message and exit code 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (InputError, EngineRefused) as exc:
+            fail_input(exc)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="yinhuan")
+def main():
+    """隐患（yinhuan）：重大事故隐患专项排查整治 规则化检查清单引擎。"""
+
+
+def _write_out(text: str, out: str | None) -> None:
+    if out:
+        from .answers import atomic_write
+        atomic_write(Path(out), text)
+    else:
+        click.echo(text)
+
+
+@main.command()
+@click.option("--checklist", "checklist_id", required=True, help="检查清单 id，如 gongmao-2023、mine-2023")
+@click.option("--as-of", "as_of", default=None, help="评估日期（默认取证据中的检查日期，其次为考核期末）")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--engine", type=click.Choice(["native", "rete"]), default="native", show_default=True,
+              help="求值引擎：native（默认）或 rete（durable-rules，需 pip install 'yinhuan[rete]'）")
+@click.option("--ask", is_flag=True, help="逐项询问尚未回答的判断项，并立即写回证据文件")
+@click.option("--verbose", "-v", is_flag=True, help="符合项也显示理由和证据")
+@click.option("--out", default=None, help="写入文件（整文件原子写入）而不是标准输出")
+@click.argument("evidence_files", nargs=-1, required=True, type=click.Path())
+def check(checklist_id, as_of, fmt, engine, ask, verbose, out, evidence_files):
+    """对一家或多家企业的证据文件运行检查清单。"""
+    from .evidence import load_evidence
+    from .render import render_result
+    from .session import any_failed, open_runner
+
+    runner = open_runner(checklist_id, engine)
+    if as_of:
+        from .dates import BadDate, parse_date
+        try:
+            parse_date(as_of)
+        except BadDate as exc:
+            raise InputError(str(exc), field="--as-of") from None
+    evidences = [load_evidence(p) for p in evidence_files]  # validate every file before any output
+    if ask:
+        evidences = [_ask(runner, ev, as_of) for ev in evidences]
+    results = [runner.run(ev, as_of) for ev in evidences]
+    if fmt == "json":
+        cl = runner.checklist
+        doc = {"yinhuan_findings": 1,
+               "checklist": {"id": cl.id, "title": cl.title, "sector": cl.sector,
+                             "window": [d.isoformat() for d in cl.window]},
+               "engine": engine, "results": [r.to_json() for r in results]}
+        _write_out(json.dumps(doc, ensure_ascii=False, indent=2), out)
+    else:
+        _write_out("\n\n".join(render_result(r, verbose) for r in results), out)
+    sys.exit(EXIT_FAILED if any_failed(results) else 0)
+
+
+def _ask(runner, evidence, as_of):
+    """Prompt for each unanswered judgement item of the checklist; save after every answer."""
+    from .answers import save_answer
+    from .evidence import load_evidence
+
+    raw = dict((evidence.doc.data.get("answers") or {}))
+    for rule in runner.book.rules_of(runner.checklist):
+        if rule.kind != "judgement" or rule.id in raw:
+            continue
+        # ask only where the rule applies to this enterprise
+        finding = runner.run(evidence, as_of).findings[runner.checklist.rule_ids.index(rule.id)]
+        if finding.status == "不适用" and rule.id not in evidence.answers:
+            continue
+        click.echo(f"\n[{rule.id}] {rule.title}（{rule.source_text}）")
+        if rule.check.get("guidance"):
+            click.echo(f"  判断要点：{rule.check['guidance']}")
+        answer = click.prompt(f"  {rule.check['question']}", type=click.Choice(["是", "否", "不适用", "跳过"]),
+                              default="跳过", show_choices=True)
+        if answer == "跳过":
+            continue
+        note = click.prompt("  说明（可空）", default="", show_default=False)
+        by = click.prompt("  检查人员", default=", ".join(evidence.inspection.get("inspectors") or []) or "",
+                          show_default=False)
+        raw[rule.id] = {"answer": answer, "note": note, "by": by, "at": date.today().isoformat()}
+        save_answer(evidence.file, raw)
+    return load_evidence(evidence.file)
+
+
+@main.group()
+def rules():
+    """规则作者工具：lint、test、list。"""
+
+
+@rules.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path())
+def rules_lint(paths):
+    """按 JSON Schema 和语义检查规则与检查清单（默认检查随包安装的全部规则）。"""
+    from .lint import lint
+    problems, counted = lint([Path(p) for p in paths])
+    for p in problems:
+        click.echo(f"错误：{p}", err=True)
+    if problems:
+        click.echo(f"共 {len(problems)} 个问题。", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(f"通过：{counted['rules']} 条规则，{counted['checklists']} 个检查清单，无问题。")
+
+
+@rules.command("test")
+@click.option("--engine", type=click.Choice(["native", "rete", "both"]), default="native", show_default=True)
+@click.option("--verbose", "-v", is_flag=True)
+@click.argument("rule_ids", nargs=-1)
+def rules_test(engine, verbose, rule_ids):
+    """运行每条规则自带的通过/不通过示例（类似 opa test）。"""
+    from .rulebook import load_rulebook
+    from .ruletest import run_examples
+    book = load_rulebook()
+    book.raise_problems()
+    unknown = [r for r in rule_ids if r not in book.rules]
+    if unknown:
+        raise InputError(f"未知的规则 id：{'、'.join(unknown)}")
+    selected = [book.rules[r] for r in (rule_ids or sorted(book.rules))]
+    engines = ("native", "rete") if engine == "both" else (engine,)
+    results = run_examples(book, selected, engines)
+    bad = [r for r in results if not r.ok]
+    for r in results:
+        if verbose or not r.ok:
+            mark = "通过" if r.ok else "失败"
+            got = r.error or f"得到 {r.got}：{r.reason}"
+            click.echo(f"{mark} [{r.engine}] {r.rule.id} “{r.name}”：期望 {r.expected}，{got}")
+    no_examples = [r.id for r in selected if not r.examples]
+    for rid in no_examples:
+        click.echo(f"警告：规则 {rid} 没有示例", err=True)
+    click.echo(f"{len(results) - len(bad)} passed, {len(bad)} failed")
+    sys.exit(EXIT_FAILED if bad else 0)
+
+
+@rules.command("list")
+@click.option("--checklist", "checklist_id", default=None)
+def rules_list(checklist_id):
+    """列出规则（可按检查清单）。"""
+    from .rulebook import load_rulebook
+    book = load_rulebook()
+    book.raise_problems()
+    ids = book.checklist(checklist_id).rule_ids if checklist_id else sorted(book.rules)
+    for rid in ids:
+        r = book.rules[rid]
+        click.echo(f"{r.id}\t{r.kind}\t{r.source_text}\t{r.title}")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--engine", type=click.Choice(["native", "rete"]), default="native", show_default=True)
+def demo(fmt, engine):
+    """对随包附带的示例企业运行两个检查清单（演示）。"""
+    from .evidence import load_evidence
+    from .render import render_result
+    from .resources import examples_dir
+    from .session import open_runner
+
+    root = examples_dir() / "enterprises"
+    files = sorted(root.glob("*.yaml"))
+    if not files:
+        raise InputError("未找到示例证据文件", str(root))
+    out = []
+    for checklist_id, sector in (("gongmao-2023", "工贸"), ("mine-2023", "非煤矿山")):
+        runner = open_runner(checklist_id, engine)
+        evs = [e for e in (load_evidence(f) for f in files) if e.profile["sector"] == sector]
+        click.echo(f"==== 检查清单 {checklist_id}：{runner.checklist.title}（{len(evs)} 家企业）====\n")
+        for ev in evs:
+            r = runner.run(ev)
+            out.append(r)
+            if fmt == "table":
+                click.echo(render_result(r) + "\n")
+    if fmt == "json":
+        click.echo(json.dumps([r.to_json() for r in out], ensure_ascii=False, indent=2))
+
+
+def _register_optional():
+    """Commands owned by other modules register here, so the CLI stays one entry point."""
+    try:
+        from .reports.cli import ledger, tally
+    except ImportError:
+        return
+    main.add_command(tally)
+    main.add_command(ledger)
+
+
+_register_optional()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""Stage 3b, compile (native back end): condition trees to Python closures over indexed facts.
+
+A condition compiles once per (rule, checklist) into a predicate `pred(fact, env) -> bool`, where
+env maps pattern aliases to bound facts and carries the enterprise's profile and fact index.
+Equality joins inside `exists` (`{field: worker, eq: {var: w.id}}`, or `{field: id, in: {var:
+p.workers}}`) look candidates up in a per-enterprise hash index built on first use, so a join costs
+one dict lookup instead of a scan. Nothing here calls eval: rules are data.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Callable
+
+from . import conditions as C
+from .dates import parse_date
+from .evidence import OPEN_FACT_TYPES, field_types, parse_datetime
+
+MISSING = object()
+Pred = Callable[[dict, dict], bool]
+
+
+class Env(dict):
+    """Alias -> fact, plus '$profile' and '$index' (the per-enterprise FactIndex)."""
+
+
+class FactIndex:
+    """The enterprise's facts by type, with hash indexes built lazily per (type, field)."""
+
+    def __init__(self, facts: dict[str, list[dict]], profile: dict):
+        self.facts = facts
+        self.profile = profile
+        self._indexes: dict[tuple, dict] = {}
+
+    def all(self, fact_type: str) -> list[dict]:
+        if fact_type == "profile":
+            return [self.profile]
+        return self.facts.get(fact_type, ())
+
+    def lookup(self, fact_type: str, key: str, value) -> list[dict]:
+        idx = self._indexes.get((fact_type, key))
+        if idx is None:
+            idx = {}
+            for f in self.all(fact_type):
+                v = f.get(key, MISSING)
+                if v is MISSING or v is None:
+                    continue
+                if isinstance(v, list):
+                    for x in v:
+                        idx.setdefault(x, []).append(f)
+                else:
+                    idx.setdefault(v, []).append(f)
+            self._indexes[(fact_type, key)] = idx
+        return idx.get(value, ())
+
+
+# ---- value access ----------------------------------------------------------------------------
+
+def _getter(ref: C.Ref) -> Callable[[dict, dict], Any]:
+    path = ref.path
+    if ref.root == "field":
+        if len(path) == 1:
+            k = path[0]
+            return lambda f, e: f.get(k, MISSING)
+        return lambda f, e: _walk(f, path)
+    if ref.root == "profile":
+        if len(path) == 1:
+            k = path[0]
+            return lambda f, e: e["$profile"].get(k, MISSING)
+        return lambda f, e: _walk(e["$profile"], path)
+    alias = ref.alias
+    if len(path) == 1:
+        k = path[0]
+        return lambda f, e: e[alias].get(k, MISSING)
+    return lambda f, e: _walk(e[alias], path)
+
+
+def _walk(obj, path):
+    for p in path:
+        if not isinstance(obj, dict):
+            return MISSING
+        obj = obj.get(p, MISSING)
+        if obj is MISSING:
+            return MISSING
+    return obj
+
+
+def _comparable(a, b):
+    """date vs datetime compare as datetimes; everything else as it is."""
+    if type(a) is not type(b):
+        if isinstance(a, datetime) and isinstance(b, date):
+            return a, datetime(b.year, b.month, b.day)
+        if isinstance(b, datetime) and isinstance(a, date):
+            return datetime(a.year, a.month, a.day), b
+    return a, b
+
+
+def _ordered(op):
+    def test(a, b):
+        if a is MISSING or b is MISSING or a is None or b is None:
+            return False
+        a, b = _comparable(a, b)
+        try:
+            return op(a, b)
+        except TypeError:
+            return False
+    return test
+
+
+def _as_list(v):
+    return v if isinstance(v, list) else [v]
+
+
+OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, b: a is not MISSING and b is not MISSING and a == b,
+    "ne": lambda a, b: a is not MISSING and b is not MISSING and a != b,
+    "lt": _ordered(lambda a, b: a < b),
+    "le": _ordered(lambda a, b: a <= b),
+    "gt": _ordered(lambda a, b: a > b),
+    "ge": _ordered(lambda a, b: a >= b),
+    "in": lambda a, b: a is not MISSING and b is not MISSING and a in _as_list(b),
+    "not_in": lambda a, b: a is not MISSING and b is not MISSING and a not in _as_list(b),
+    "contains": lambda a, b: isinstance(a, list) and b is not MISSING and b in a,
+    "not_contains": lambda a, b: isinstance(a, list) and b is not MISSING and b not in a,
+    "contains_all": lambda a, b: isinstance(a, list) and b is not MISSING and all(x in a for x in _as_list(b)),
+    "not_contains_all": lambda a, b: isinstance(a, list) and b is not MISSING and not all(x in a for x in _as_list(b)),
+    "contains_any": lambda a, b: isinstance(a, list) and b is not MISSING and any(x in a for x in _as_list(b)),
+    "contains_none": lambda a, b: isinstance(a, list) and b is not MISSING and not any(x in a for x in _as_list(b)),
+}
+
+
+def kind_of(ref: C.Ref, current: str | None, aliases: dict) -> str | None:
+    """The evidence-schema kind of the field a Ref names (date, datetime, list, ...)."""
+    target = {"profile": "profile", "field": current}.get(ref.root) or aliases.get(ref.alias)
+    if not target or target in OPEN_FACT_TYPES:
+        return None
+    return field_types().get(target, {}).get(".".join(ref.path))
+
+
+def coerce_literal(value, kind: str | None):
+    """String literals compared with date fields become dates (so `le: 2023-05-31` works)."""
+    if kind == "date" and isinstance(value, str):
+        return parse_date(value)
+    if kind == "datetime" and isinstance(value, str):
+        return parse_datetime(value)
+    if kind in ("date", "datetime") and isinstance(value, list):
+        return [coerce_literal(v, kind) for v in value]
+    return value
+
+
+# ---- compiling -------------------------------------------------------------------------------
+
+def compile_condition(node: Any, current: str | None, aliases: dict | None = None) -> Pred:
+    """Compile an NNF condition (params already resolved) evaluated against facts of `current`."""
+    aliases = dict(aliases or {})
+    if node is None:
+        return lambda f, e: True
+    if isinstance(node, C.All):
+        preds = [compile_condition(i, current, aliases) for i in node.items]
+        if not preds:
+            return lambda f, e: True
+        if len(preds) == 1:
+            return preds[0]
+        if len(preds) == 2:
+            p0, p1 = preds
+            return lambda f, e: p0(f, e) and p1(f, e)
+        return lambda f, e: all(p(f, e) for p in preds)
+    if isinstance(node, C.Any_):
+        preds = [compile_condition(i, current, aliases) for i in node.items]
+        return lambda f, e: any(p(f, e) for p in preds)
+    if isinstance(node, C.Not):
+        inner = compile_condition(node.item, current, aliases)
+        return lambda f, e: not inner(f, e)
+    if isinstance(node, C.Exists):
+        return _compile_exists(node, current, aliases)
+    if isinstance(node, C.Cmp):
+        return _compile_cmp(node, current, aliases)
+    raise TypeError(node)
+
+
+def _compile_cmp(node: C.Cmp, current, aliases) -> Pred:
+    get_l = _getter(node.left)
+    op = node.op
+    if op == "is_set":
+        want = node.right.value
+        return lambda f, e: (get_l(f, e) not in (MISSING, None, "", [])) == want
+    if op in ("matches", "not_matches"):
+        rx = re.compile(node.right.value)
+        hit = op == "matches"
+        return lambda f, e: isinstance(v := get_l(f, e), str) and (rx.search(v) is not None) == hit
+    test = OPS[op]
+    if isinstance(node.right, C.Lit):
+        val = coerce_literal(node.right.value, kind_of(node.left, current, aliases))
+        if op == "eq":
+            return lambda f, e: get_l(f, e) == val
+        if op == "in":
+            pool = val if isinstance(val, list) else [val]
+            try:
+                frozen = frozenset(pool)
+                return lambda f, e: (v := get_l(f, e)) is not MISSING and v in frozen
+            except TypeError:
+                pass
+        return lambda f, e: test(get_l(f, e), val)
+    get_r = _getter(node.right)
+    return lambda f, e: test(get_l(f, e), get_r(f, e))
+
+
+def _join_key(where: Any, fact: str) -> tuple | None:
+    """Find an equality join in the top level of an exists' where, to use the hash index.
+
+    Returns (indexed field of the inner fact, getter of the outer value, is_list_of_values)."""
+    items = where.items if isinstance(where, C.All) else [where] if isinstance(where, C.Cmp) else []
+    for c in items:
+        if not isinstance(c, C.Cmp) or not isinstance(c.right, C.Ref) or c.right.root == "field":
+            continue
+        if c.left.root == "field" and len(c.left.path) == 1 and c.op in ("eq", "in", "contains"):
+            return c.left.path[0], _getter(c.right), c.op == "in"
+    return None
+
+
+def _compile_exists(node: C.Exists, current, aliases) -> Pred:
+    fact = node.fact
+    inner_aliases = dict(aliases)
+    if node.alias:
+        inner_aliases[node.alias] = fact
+    where = compile_condition(node.where, fact, inner_aliases) if node.where is not None else None
+    alias, need = node.alias, node.min
+    join = _join_key(node.where, fact) if node.where is not None else None
+
+    def candidates(f, e):
+        index: FactIndex = e["$index"]
+        if join is None:
+            return index.all(fact)
+        key, get_outer, many = join
+        v = get_outer(f, e)
+        if v is MISSING or v is None:
+            return ()
+        if many or isinstance(v, list):
+            seen, out = set(), []
+            for x in _as_list(v):
+                for c in index.lookup(fact, key, x):
+                    if id(c) not in seen:
+                        seen.add(id(c))
+                        out.append(c)
+            return out
+        return index.lookup(fact, key, v)
+
+    outer_name = "$outer"
+
+    def pred(f, e):
+        inner = Env(e)
+        inner[outer_name] = f
+        n = 0
+        for c in candidates(f, e):
+            if alias:
+                inner[alias] = c
+            if where is None or where(c, inner):
+                n += 1
+                if n >= need:
+                    return True
+        return False
+
+    return pred

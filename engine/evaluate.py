@@ -1,0 +1,92 @@
+"""Stage 4, evaluate (native): run a compiled checklist over one enterprise's evidence.
+
+compile_checklist() does the per-(rule, checklist) work once: checklist parameters are resolved
+and every selection a check needs is compiled to a predicate. evaluate() then, per enterprise,
+builds the fact index, runs each selection once, and lets the check kind decide.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from . import checks
+from . import conditions as C
+from .checks.context import CheckContext
+from .compile_native import Env, FactIndex, compile_condition
+from .errors import InputError
+from .findings import NA, Finding, Outcome, make_finding
+
+
+@dataclass
+class CompiledRule:
+    rule: object
+    selections: dict   # name -> (fact type, predicate, alias)
+
+
+def resolved_selections(rule, checklist) -> dict:
+    """The rule's selections with {param: ...} replaced by the checklist's values (both back ends)."""
+    out = {}
+    for name, (fact, cond, alias) in checks.selections(rule).items():
+        try:
+            out[name] = (fact, C.resolve_params(cond, checklist.params, f"（规则 {rule.id}）"), alias)
+        except InputError as exc:
+            raise exc.located(rule.doc.file, rule.doc.line_of(rule.path)) from None
+    return out
+
+
+def compile_rule(rule, checklist) -> CompiledRule:
+    sels = {}
+    for name, (fact, cond, alias) in resolved_selections(rule, checklist).items():
+        aliases = {alias: fact} if alias else {}
+        try:
+            pred = compile_condition(cond, fact if fact != "profile" else None, aliases)
+        except (ValueError, InputError) as exc:
+            raise InputError(f"规则 {rule.id} 的条件无法编译：{exc}", rule.doc.file,
+                             rule.doc.line_of(rule.path)) from None
+        sels[name] = (fact, pred, alias)
+    return CompiledRule(rule, sels)
+
+
+def compile_checklist(book, checklist) -> list[CompiledRule]:
+    return [compile_rule(r, checklist) for r in book.rules_of(checklist)]
+
+
+def applicable(rule, profile: dict, sel: dict) -> str | None:
+    """None when the rule applies; otherwise the reason it does not."""
+    if rule.sector and profile.get("sector") != rule.sector:
+        return f"本规则适用于{rule.sector}企业"
+    if "applies" in sel and not sel["applies"]:
+        return f"不在适用范围：{C.describe(rule.applies)}"
+    return None
+
+
+def run_selections(compiled: CompiledRule, index: FactIndex, env: Env) -> dict:
+    out = {}
+    for name, (fact, pred, alias) in compiled.selections.items():
+        hits = []
+        for f in index.all(fact):
+            if alias:
+                env[alias] = f
+            if pred(f, env):
+                hits.append(f)
+        out[name] = hits
+    return out
+
+
+def evaluate(compiled_rules: list[CompiledRule], evidence, checklist, as_of: date) -> list[Finding]:
+    index = FactIndex(evidence.facts, evidence.profile)
+    env = Env({"$profile": evidence.profile, "$index": index})
+    ctx = CheckContext(evidence, checklist, as_of)
+    findings = []
+    for cr in compiled_rules:
+        sel = run_selections(cr, index, env)
+        findings.append(make_finding(cr.rule, outcome_of(cr.rule, sel, ctx, evidence), evidence))
+    return findings
+
+
+def outcome_of(rule, sel: dict, ctx: CheckContext, evidence) -> Outcome:
+    """Applicability first, then the check kind's decision (shared by both back ends)."""
+    why_not = applicable(rule, evidence.profile, sel)
+    if why_not:
+        return Outcome(NA, why_not)
+    return checks.decide(rule, sel, ctx)

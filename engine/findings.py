@@ -1,0 +1,103 @@
+"""Stage 5, findings: what an inspector can defend.
+
+Each evaluator (native or rete) produces, per rule, an Outcome: the status and the facts it rests
+on. `make_finding` turns an Outcome into the Finding users see — reason in concrete Chinese,
+the evidence records used, the source clause, the counters hit — with one shared wording, so
+the two evaluators are compared on what they decided, not on how a sentence is phrased.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+PASS, FAIL, NA, INSUFFICIENT, NOT_DUE = "符合", "不符合", "不适用", "证据不足", "未到期"
+STATUSES = (PASS, FAIL, NA, INSUFFICIENT, NOT_DUE)
+
+
+@dataclass
+class Outcome:
+    """What a check decided, before wording. `evidence` are fact ids; `reason` is concrete."""
+
+    status: str
+    reason: str
+    evidence: list = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+    def key(self) -> tuple:
+        """What two evaluators must agree on."""
+        return (self.status, self.reason, tuple(sorted(self.evidence)))
+
+
+@dataclass
+class Finding:
+    rule: str
+    title: str
+    status: str
+    reason: str
+    source: str
+    source_text: str
+    evidence: list
+    counters: list
+    remedy: str
+    criterion: str | None = None
+    details: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"rule": self.rule, "title": self.title, "status": self.status, "reason": self.reason,
+                "source": self.source, "source_text": self.source_text, "evidence": self.evidence,
+                "counters": self.counters, "remedy": self.remedy, "criterion": self.criterion,
+                "details": jsonable(self.details)}
+
+
+def make_finding(rule, outcome: Outcome, evidence) -> Finding:
+    records = []
+    for fid in sorted(outcome.evidence, key=str):
+        fact = evidence.by_id.get(fid)
+        records.append(record_ref(fid, fact))
+    return Finding(rule=rule.id, title=rule.title, status=outcome.status, reason=outcome.reason,
+                   source=rule.source_text, source_text=rule.source.get("text", ""),
+                   evidence=records, counters=list(rule.counters) if outcome.status == FAIL else [],
+                   remedy=rule.remedy, criterion=rule.raw.get("criterion"), details=outcome.details)
+
+
+_LABEL_KEYS = ("title", "kind", "topic", "name", "description")
+
+
+def record_ref(fid: str, fact: dict | None) -> dict:
+    if fact is None:
+        return {"id": fid}
+    out = {"id": fid, "type": fact.get("_type")}
+    for k in ("date", "work_start", "found_on", "valid_until"):
+        if fact.get(k) is not None:
+            out["date"] = iso(fact[k])
+            break
+    for k in _LABEL_KEYS:
+        if fact.get(k):
+            out["label"] = str(fact[k])
+            break
+    return out
+
+
+def iso(v: Any) -> str:
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M") if (v.hour or v.minute) else v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def jsonable(v: Any) -> Any:
+    if isinstance(v, (date, datetime)):
+        return iso(v)
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, set)):
+        return [jsonable(x) for x in v]
+    return v
+
+
+def ids_text(ids, limit: int = 6) -> str:
+    ids = sorted(ids, key=str)
+    shown = "、".join(str(i) for i in ids[:limit])
+    return shown + (f" 等 {len(ids)} 条" if len(ids) > limit else "")

@@ -1,0 +1,367 @@
+"""Load and check rules and checklists (stages load + validate for rule authors' files).
+
+A rule file holds one rule or `rules: [...]`. Each rule is validated against
+schemas/rule.schema.json, its conditions are parsed (conditions.py), and then semantic checks run
+over the whole rule set: duplicate ids, unknown counters, conditions on fields the evidence
+format does not have, aliases used before they are bound, checklists naming missing rules.
+`load_rulebook` stops at nothing: it collects every problem, so `yinhuan rules lint` can list
+them all, and the other commands refuse to run on a rule set with problems.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import conditions as C
+from .dates import BadDate, parse_date
+from .errors import InputError, InputErrors
+from .evidence import FACT_TYPES, OPEN_FACT_TYPES, field_types
+from .loader import Document, load_file
+from .resources import checklists_dir, rules_dir
+from .validate import schema_errors
+
+CHECK_CONDITIONS = {  # where each check kind keeps its conditions, and which fact `field:` means
+    "exists": [("where", "fact")],
+    "frequency": [("where", "fact")],
+    "each": [("where", "fact"), ("require", "fact")],
+    "none": [("where", "fact")],
+    "coverage": [("of.where", "of.fact"), ("by.where", "by.fact")],
+    "profile": [("require", None)],
+    "judgement": [],
+}
+
+
+@dataclass
+class Rule:
+    id: str
+    title: str
+    source: dict
+    check: dict
+    applies: Any            # parsed condition or None
+    conditions: dict        # name -> parsed NNF condition (e.g. 'where', 'require')
+    overrides: list         # [(parsed condition, {'every':..,'min':..})]
+    counters: list
+    remedy: str
+    tags: list
+    examples: list
+    raw: dict
+    doc: Document
+    path: tuple             # where the rule sits inside its file
+
+    @property
+    def kind(self) -> str:
+        return self.check["kind"]
+
+    @property
+    def sector(self) -> str | None:
+        doc = self.source["document"]
+        return "工贸" if doc.startswith("工贸") else "非煤矿山" if doc in ("非煤矿山方案", "矿山判定标准") else None
+
+    @property
+    def source_text(self) -> str:
+        return f"{self.source['document']} {self.source['clause']}"
+
+    @property
+    def location(self) -> str:
+        line = self.doc.line_of(self.path)
+        return f"{self.doc.file}:{line}" if line else self.doc.file
+
+
+@dataclass
+class Checklist:
+    id: str
+    title: str
+    sector: str
+    window: tuple            # (date, date)
+    params: dict
+    rule_ids: list
+    dispatch: dict
+    phases: list
+    raw: dict
+    doc: Document
+    clauses: str | None = None
+
+
+@dataclass
+class Rulebook:
+    rules: dict[str, Rule] = field(default_factory=dict)
+    checklists: dict[str, Checklist] = field(default_factory=dict)
+    counters: dict[str, dict] = field(default_factory=dict)
+    problems: list[InputError] = field(default_factory=list)
+
+    def checklist(self, cid: str) -> Checklist:
+        if cid not in self.checklists:
+            known = "、".join(sorted(self.checklists)) or "无"
+            raise InputError(f"未知的检查清单 “{cid}”（可用：{known}）", field="--checklist")
+        return self.checklists[cid]
+
+    def rules_of(self, checklist: Checklist) -> list[Rule]:
+        return [self.rules[r] for r in checklist.rule_ids]
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise InputErrors(self.problems) if len(self.problems) > 1 else self.problems[0]
+
+
+# ---- loading ---------------------------------------------------------------------------------
+
+def rule_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.yaml")
+                  if p.name != "counters.yaml" and "clauses" not in p.relative_to(root).parts
+                  and "criteria" not in p.relative_to(root).parts)
+
+
+def load_rulebook(rules_root: Path | None = None, checklists_root: Path | None = None,
+                  extra_rule_files: list[Path] = ()) -> Rulebook:
+    rules_root = Path(rules_root or rules_dir())
+    checklists_root = Path(checklists_root or checklists_dir())
+    book = Rulebook()
+    _load_counters(book, rules_root / "counters.yaml")
+    for path in list(rule_files(rules_root)) + list(extra_rule_files):
+        _load_rule_file(book, path)
+    if checklists_root.exists():
+        for path in sorted(checklists_root.glob("*.yaml")):
+            _load_checklist(book, path)
+    return book
+
+
+def _load_counters(book: Rulebook, path: Path) -> None:
+    if not path.exists():
+        return
+    try:
+        doc = load_file(path)
+        for c in doc.data.get("counters", []):
+            book.counters[c["label"]] = c
+    except InputError as exc:
+        book.problems.append(exc)
+
+
+def _load_rule_file(book: Rulebook, path: Path) -> None:
+    try:
+        doc = load_file(path)
+    except InputError as exc:
+        book.problems.append(exc)
+        return
+    errors = schema_errors(doc, "rule")
+    if errors:
+        book.problems.extend(errors[:5])
+        return
+    if "rules" in doc.data:
+        items = [(r, ("rules", i)) for i, r in enumerate(doc.data["rules"])]
+    else:
+        items = [(doc.data, ())]
+    for raw, path_ in items:
+        try:
+            rule = _build_rule(raw, doc, path_)
+        except InputError as exc:
+            book.problems.append(exc)
+            continue
+        if rule.id in book.rules:
+            other = book.rules[rule.id]
+            book.problems.append(doc.error(f"规则 id “{rule.id}” 重复（已在 {other.location} 定义）",
+                                           path_ + ("id",)))
+            continue
+        for counter in rule.counters:
+            if book.counters and counter not in book.counters:
+                i = rule.counters.index(counter)
+                book.problems.append(doc.error(
+                    f"未知的调度表指标 “{counter}”（须与 rules/counters.yaml 中通知原文一致）",
+                    path_ + ("counters", i)))
+        book.rules[rule.id] = rule
+
+
+def _get(d: dict, dotted: str):
+    for part in dotted.split("."):
+        if not isinstance(d, dict) or part not in d:
+            return None
+        d = d[part]
+    return d
+
+
+def _build_rule(raw: dict, doc: Document, path: tuple) -> Rule:
+    check = raw["check"]
+    kind = check["kind"]
+
+    def parse_at(sub: Any, at: tuple):
+        try:
+            return C.nnf(C.parse(sub, at))
+        except InputError as exc:
+            cpath = getattr(exc, "cond_path", at)
+            raise doc.error(exc.message, cpath) from None
+
+    conditions = {}
+    for name, fact_key in CHECK_CONDITIONS[kind]:
+        sub = _get(check, name)
+        if sub is None:
+            continue
+        cond = parse_at(sub, path + ("check",) + tuple(name.split(".")))
+        conditions[name] = cond
+        fact = _get(check, fact_key) if fact_key else None
+        outer_alias = check.get("as")
+        _check_fields(cond, fact, doc, path + ("check",) + tuple(name.split(".")),
+                      {outer_alias: fact} if outer_alias and fact else {})
+    applies = parse_at(raw["applies"], path + ("applies",)) if "applies" in raw else None
+    if applies is not None:
+        _check_fields(applies, None, doc, path + ("applies",), {})
+    overrides = []
+    for i, ov in enumerate(check.get("overrides", [])):
+        when = parse_at(ov["when"], path + ("check", "overrides", i, "when"))
+        _check_fields(when, None, doc, path + ("check", "overrides", i, "when"), {})
+        overrides.append((when, {k: v for k, v in ov.items() if k in ("every", "min")}))
+    for key in ("date",):
+        if key in check and "fact" in check:
+            _check_field_name(check["fact"], check[key], doc, path + ("check", key), want_date=True)
+    if kind == "coverage":
+        for side in ("of", "by"):
+            _check_field_name(check[side]["fact"], check[side]["key"], doc, path + ("check", side, "key"))
+    return Rule(id=raw["id"], title=raw["title"], source=raw["source"], check=check, applies=applies,
+                conditions=conditions, overrides=overrides, counters=raw.get("counters", []),
+                remedy=raw.get("remedy", ""), tags=raw.get("tags", []), examples=raw.get("examples", []),
+                raw=raw, doc=doc, path=path)
+
+
+def _check_field_name(fact: str, name: str, doc: Document, at: tuple, want_date: bool = False) -> None:
+    if fact in OPEN_FACT_TYPES:
+        return
+    kinds = field_types()[fact]
+    if name not in kinds:
+        raise doc.error(f"证据格式中 {fact} 没有字段 “{name}”（可用：{'、'.join(kinds)}）", at)
+    if want_date and kinds[name] not in ("date", "datetime"):
+        raise doc.error(f"{fact}.{name} 不是日期字段", at)
+
+
+def _check_fields(cond: Any, fact: str | None, doc: Document, at: tuple, aliases: dict) -> None:
+    """Reject comparisons on fields the evidence schema does not have, and unbound aliases."""
+    types = field_types()
+
+    def visit(node, current: str | None, bound: dict):
+        if node is None:
+            return
+        if isinstance(node, (C.All, C.Any_)):
+            for i in node.items:
+                visit(i, current, bound)
+        elif isinstance(node, C.Not):
+            visit(node.item, current, bound)
+        elif isinstance(node, C.Exists):
+            if node.fact not in FACT_TYPES:
+                raise doc.error(f"未知的记录类型 “{node.fact}”", node.path + ("fact",))
+            inner = dict(bound)
+            if node.alias:
+                inner[node.alias] = node.fact
+            visit(node.where, node.fact, inner)
+        elif isinstance(node, C.Cmp):
+            for ref in (node.left, node.right):
+                if isinstance(ref, C.Ref):
+                    check_ref(ref, node, current, bound)
+
+    def check_ref(ref: C.Ref, node: C.Cmp, current, bound):
+        if ref.root == "profile":
+            target = "profile"
+        elif ref.root == "field":
+            if current is None:
+                raise doc.error("此处没有当前记录，field 无从引用；企业画像请用 profile", node.where)
+            target = current
+        else:
+            if ref.alias not in bound:
+                raise doc.error(f"别名 “{ref.alias}” 未绑定（用 as: 给外层记录命名）", node.where)
+            target = bound[ref.alias]
+        if target in OPEN_FACT_TYPES:
+            return
+        name = ".".join(ref.path)
+        kinds = types[target]
+        if name not in kinds and not (ref.path[0] in kinds and kinds[ref.path[0]] == "any"):
+            label = "企业画像" if target == "profile" else target
+            raise doc.error(f"证据格式中{label}没有字段 “{name}”", node.where)
+
+    visit(cond, fact, dict(aliases))
+
+
+def _load_checklist(book: Rulebook, path: Path) -> None:
+    try:
+        doc = load_file(path)
+    except InputError as exc:
+        book.problems.append(exc)
+        return
+    errors = schema_errors(doc, "checklist")
+    if errors:
+        book.problems.extend(errors[:5])
+        return
+    data = doc.data
+    try:
+        window = (parse_date(data["window"]["from"]), parse_date(data["window"]["to"]))
+    except BadDate as exc:
+        book.problems.append(doc.error(str(exc), ("window",)))
+        return
+    if window[0] > window[1]:
+        book.problems.append(doc.error("window.from 晚于 window.to", ("window",)))
+        return
+    params = dict(data.get("params") or {})
+    for p in data.get("phases") or []:
+        params.setdefault(f"phase.{p['key']}.to", p["to"])
+    ids: list[str] = []
+    inc = data["include"]
+    for i, rid in enumerate(inc.get("rules", [])):
+        if rid not in book.rules:
+            book.problems.append(doc.error(f"检查清单引用了不存在的规则 “{rid}”", ("include", "rules", i)))
+        elif rid not in ids:
+            ids.append(rid)
+    for i, tag in enumerate(inc.get("tags", [])):
+        tagged = [r.id for r in book.rules.values() if tag in r.tags]
+        if not tagged:
+            book.problems.append(doc.error(f"没有规则带有标签 “{tag}”", ("include", "tags", i)))
+        ids.extend(r for r in sorted(tagged) if r not in ids)
+    for i, other in enumerate(inc.get("checklists", [])):
+        if other not in book.checklists:
+            book.problems.append(doc.error(f"引用的检查清单 “{other}” 不存在或尚未加载（按文件名顺序加载）",
+                                           ("include", "checklists", i)))
+            continue
+        ids.extend(r for r in book.checklists[other].rule_ids if r not in ids)
+    for i, rid in enumerate(data.get("exclude", [])):
+        if rid not in book.rules:
+            book.problems.append(doc.error(f"exclude 引用了不存在的规则 “{rid}”", ("exclude", i)))
+        elif rid in ids:
+            ids.remove(rid)
+    dispatch = data.get("dispatch") or {}
+    known = set(dispatch.get("counters", []))
+    for i, c in enumerate(dispatch.get("counters", [])):
+        if book.counters and c not in book.counters:
+            book.problems.append(doc.error(f"未知的调度表指标 “{c}”", ("dispatch", "counters", i)))
+    cl = Checklist(id=data["id"], title=data["title"], sector=data["sector"], window=window,
+                   params=params, rule_ids=ids, dispatch=dispatch, phases=data.get("phases") or [],
+                   raw=data, doc=doc, clauses=data.get("clauses"))
+    for rid in ids:
+        rule = book.rules[rid]
+        for c in rule.counters:
+            if known and c not in known:
+                book.problems.append(doc.error(
+                    f"规则 {rid} 计入的指标 “{c}” 不在本清单 dispatch.counters 中", ("dispatch", "counters")))
+        for p in sorted(_params_of(rule)):
+            if p not in params:
+                book.problems.append(doc.error(f"规则 {rid} 读取的参数 “{p}” 未在本清单 params 中定义", ("params",)))
+    if cl.id in book.checklists:
+        book.problems.append(doc.error(f"检查清单 id “{cl.id}” 重复", ("id",)))
+        return
+    book.checklists[cl.id] = cl
+
+
+def _params_of(rule: Rule) -> set[str]:
+    out: set[str] = set()
+    for cond in list(rule.conditions.values()) + [rule.applies] + [w for w, _ in rule.overrides]:
+        out |= C.params_used(cond)
+
+    def scan(v):
+        if isinstance(v, dict):
+            if set(v) == {"param"}:
+                out.add(v["param"])
+            else:
+                for x in v.values():
+                    scan(x)
+        elif isinstance(v, list):
+            for x in v:
+                scan(x)
+    for key in ("within", "by", "window", "min"):
+        scan(rule.check.get(key))
+    for ov in rule.check.get("overrides", []):
+        scan(ov.get("min"))
+    return out

@@ -1,0 +1,83 @@
+"""One inspection run, as plain functions the CLI (and tests, and benchmarks) call.
+
+Loading the rulebook and compiling a checklist happen once; evaluating is per evidence file.
+The back end is chosen here: native by default, rete (durable-rules) on request.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .dates import parse_date
+from .errors import InputError
+from .evaluate import compile_checklist, evaluate
+from .evidence import Evidence
+from .findings import FAIL, STATUSES, Finding, iso
+from .rulebook import Checklist, Rulebook, load_rulebook
+
+
+@dataclass
+class Result:
+    evidence: Evidence
+    as_of: date
+    findings: list[Finding]
+
+    @property
+    def summary(self) -> dict:
+        out = {s: 0 for s in STATUSES}
+        for f in self.findings:
+            out[f.status] += 1
+        return out
+
+    def to_json(self) -> dict:
+        p = self.evidence.profile
+        ent = {k: p.get(k) for k in ("name", "credit_code", "city", "district", "county", "sector",
+                                     "industry", "domains", "risk_class", "mine_types")}
+        insp = {k: (iso(v) if k == "date" else v) for k, v in self.evidence.inspection.items()}
+        return {"file": self.evidence.file, "as_of": self.as_of.isoformat(), "enterprise": ent,
+                "inspection": insp, "findings": [f.to_json() for f in self.findings],
+                "summary": self.summary}
+
+
+@dataclass
+class Runner:
+    """A checklist compiled for one back end, ready to evaluate many enterprises."""
+
+    book: Rulebook
+    checklist: Checklist
+    engine: str = "native"
+    _compiled: object = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.engine == "native":
+            self._compiled = compile_checklist(self.book, self.checklist)
+        elif self.engine == "rete":
+            from .rete import ReteEvaluator  # optional extra: imported only when asked for
+            self._compiled = ReteEvaluator(self.book, self.checklist)
+        else:
+            raise InputError(f"未知的求值引擎 “{self.engine}”（可用：native、rete）", field="--engine")
+
+    def as_of_for(self, evidence: Evidence, as_of: date | str | None) -> date:
+        if as_of:
+            return parse_date(as_of)
+        if evidence.inspection.get("date"):
+            return evidence.inspection["date"]
+        return self.checklist.window[1]
+
+    def run(self, evidence: Evidence, as_of: date | str | None = None) -> Result:
+        when = self.as_of_for(evidence, as_of)
+        if self.engine == "native":
+            findings = evaluate(self._compiled, evidence, self.checklist, when)
+        else:
+            findings = self._compiled.evaluate(evidence, when)
+        return Result(evidence, when, findings)
+
+
+def open_runner(checklist_id: str, engine: str = "native", book: Rulebook | None = None) -> Runner:
+    book = book or load_rulebook()
+    book.raise_problems()
+    return Runner(book, book.checklist(checklist_id), engine)
+
+
+def any_failed(results: list[Result]) -> bool:
+    return any(f.status == FAIL for r in results for f in r.findings)
