@@ -21,6 +21,7 @@ from .loader import Document, load_file
 from .resources import checklists_dir, rules_dir
 from .validate import schema_errors
 
+DATA_DIRS = {"clauses", "catalogue"}  # data under rules/ that is not rules
 CHECK_CONDITIONS = {  # where each check kind keeps its conditions, and which fact `field:` means
     "exists": [("where", "fact")],
     "frequency": [("where", "fact")],
@@ -107,9 +108,10 @@ class Rulebook:
 # ---- loading ---------------------------------------------------------------------------------
 
 def rule_files(root: Path) -> list[Path]:
+    """Rule files under root: everything except the data folders clauses/ and catalogue/."""
     return sorted(p for p in root.rglob("*.yaml")
-                  if p.name != "counters.yaml" and "clauses" not in p.relative_to(root).parts
-                  and "criteria" not in p.relative_to(root).parts)
+                  if p.name != "counters.yaml"
+                  and not DATA_DIRS.intersection(p.relative_to(root).parts))
 
 
 def load_rulebook(rules_root: Path | None = None, checklists_root: Path | None = None,
