@@ -57,10 +57,14 @@ def dotted(path: tuple | list) -> str | None:
     return out or None
 
 
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}
 _STR_TAGS = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:str"}
 
 
 def _build(node: yaml.Node, path: tuple, lines: dict, file: str) -> Any:
+    if node.tag not in _PLAIN_TAGS:
+        raise InputError(f"不支持的 YAML 标签 {node.tag}（输入只能是普通数据）", file,
+                         node.start_mark.line + 1, dotted(path))
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
         for key_node, value_node in node.value:

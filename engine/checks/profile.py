@@ -20,4 +20,23 @@ def decide(rule, sel, ctx) -> Outcome:
                      if isinstance(n, C.Cmp) and n.left.root == "profile" and n.left.path[0] not in profile})
     if absent:
         return Outcome(INSUFFICIENT, f"企业画像缺少 {'、'.join(absent)}，无法核查：{requirement}")
-    return Outcome(FAIL, f"不满足：{requirement}")
+    seen = sorted({".".join(n.left.path) for n in C.walk(rule.conditions["require"])
+                   if isinstance(n, C.Cmp) and n.left.root == "profile"})
+    values = "，".join(f"{k}={_show(_get(profile, k))}" for k in seen)
+    return Outcome(FAIL, f"未满足“{requirement}”（企业画像：{values}）")
+
+
+def _get(profile: dict, dotted: str):
+    for part in dotted.split("."):
+        profile = profile.get(part) if isinstance(profile, dict) else None
+    return profile
+
+
+def _show(v) -> str:
+    if v in (None, "", []):
+        return "空"
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, list):
+        return "、".join(map(str, v))
+    return str(v)

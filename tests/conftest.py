@@ -1,0 +1,66 @@
+"""Shared helpers: build small rulebooks and evidence in a temp folder, run them, read findings."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from yinhuan import creditcode
+from yinhuan.evaluate import compile_checklist, evaluate
+from yinhuan.evidence import from_data
+from yinhuan.rulebook import load_rulebook
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples" / "enterprises"
+
+GM_PROFILE = {"name": "测试工贸有限公司", "credit_code": creditcode.make("91371002MA3C00990"),
+              "district": "环翠区", "sector": "工贸", "industry": "机械"}
+MINE_PROFILE = {"name": "测试矿业有限公司", "credit_code": creditcode.make("91371083MA3C00980"),
+                "district": "乳山市", "sector": "非煤矿山", "mine_types": ["地下"]}
+
+CHECKLIST = """
+id: fx
+title: 测试清单
+sector: 工贸
+window: {from: 2023-05-19, to: 2023-12-31}
+phases:
+  - {key: mobilization, name: 动员部署, to: 2023-05-31}
+params: {staff_min: 2, drill_window: year}
+include: {tags: [fx]}
+"""
+
+
+def write_rules(root: Path, rules: dict[str, str], checklist: str = CHECKLIST) -> tuple[Path, Path]:
+    rdir, cdir = root / "rules", root / "checklists"
+    rdir.mkdir(parents=True, exist_ok=True)
+    cdir.mkdir(parents=True, exist_ok=True)
+    for name, text in rules.items():
+        (rdir / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+    (cdir / "fx.yaml").write_text(textwrap.dedent(checklist), encoding="utf-8")
+    return rdir, cdir
+
+
+def book_of(tmp_path: Path, rules: dict[str, str], checklist: str = CHECKLIST):
+    rdir, cdir = write_rules(tmp_path, rules, checklist)
+    book = load_rulebook(rdir, cdir)
+    book.raise_problems()
+    return book
+
+
+def run_rule(book, evidence: dict, as_of: str = "2023-12-31", checklist: str = "fx"):
+    """Evaluate every rule of the checklist on one evidence dict; return {rule id: Finding}."""
+    from yinhuan.dates import parse_date
+    cl = book.checklist(checklist)
+    profile = dict(MINE_PROFILE if (evidence.get("enterprise") or {}).get("sector") == "非煤矿山" else GM_PROFILE)
+    profile.update(evidence.get("enterprise") or {})
+    ev = from_data(dict(evidence, enterprise=profile))
+    found = evaluate(compile_checklist(book, cl), ev, cl, parse_date(as_of))
+    return {f.rule: f for f in found}
+
+
+@pytest.fixture
+def tmp_book(tmp_path):
+    def make(rules: dict[str, str], checklist: str = CHECKLIST):
+        return book_of(tmp_path, rules, checklist)
+    return make

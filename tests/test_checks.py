@@ -1,0 +1,239 @@
+"""Each check kind on passing, failing, not-applicable and missing-evidence cases."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_rule
+
+HEAD = """
+title: 测试规则标题
+source: {document: 工贸方案, clause: 二（一）1}
+tags: [fx]
+"""
+
+FREQ = "id: FX-FREQ" + HEAD + """
+check:
+  kind: frequency
+  fact: inspections
+  what: 主要负责人带队检查
+  where: {field: led_by, eq: 主要负责人}
+  every: quarter
+  overrides:
+    - when: {profile: domains, contains_any: [金属冶炼, 粉尘涉爆, 涉氨制冷]}
+      every: month
+"""
+EXISTS = "id: FX-EXISTS" + HEAD + """
+check:
+  kind: exists
+  fact: documents
+  what: 排查整治方案
+  where: {field: kind, eq: 排查整治方案}
+  by: {param: phase.mobilization.to}
+"""
+EACH = "id: FX-EACH" + HEAD + """
+check:
+  kind: each
+  fact: hazards
+  what: 未整改的重大事故隐患
+  where: {field: status, ne: 已整改}
+  require:
+    all:
+      - {field: five_in_place.responsible, is_set: true}
+      - {field: five_in_place.measures, is_set: true}
+      - {field: five_in_place.funds, is_set: true}
+      - {field: five_in_place.deadline, is_set: true}
+      - {field: five_in_place.emergency_plan, is_set: true}
+  requirement: 五到位
+"""
+NONE = "id: FX-NONE" + HEAD + """
+applies: {profile: flags.has_welding_equipment, eq: true}
+check:
+  kind: none
+  fact: equipment
+  what: 淘汰的电气焊设备
+  where: {field: obsolete, eq: true}
+"""
+COVER = "id: FX-COVER" + HEAD + """
+check:
+  kind: coverage
+  what: 从业人员
+  requirement: 参加判定标准培训
+  of: {fact: workers, key: id}
+  by: {fact: trainings, key: attendees, where: {field: topic, matches: 判定标准}}
+"""
+PROFILE = "id: FX-PROFILE" + HEAD + """
+check:
+  kind: profile
+  require:
+    any:
+      - {profile: safety_body, eq: true}
+      - {profile: safety_staff, ge: {param: staff_min}}
+  requirement: 设置安全管理机构或配足安全管理人员
+"""
+JUDGE = "id: FX-JUDGE" + HEAD + """
+check:
+  kind: judgement
+  question: 是否存在“口头执行、纸面落实”？
+  fail_on: 是
+"""
+
+
+@pytest.fixture
+def book(tmp_book):
+    return tmp_book({"freq": FREQ, "exists": EXISTS, "each": EACH, "none": NONE, "cover": COVER,
+                     "profile": PROFILE, "judge": JUDGE})
+
+
+def status(book, evidence, rule, as_of="2023-12-31"):
+    return run_rule(book, evidence, as_of)[rule]
+
+
+def insp(i, d, who="主要负责人"):
+    return {"id": i, "date": d, "led_by": who}
+
+
+class TestFrequency:
+    def test_every_quarter_met(self, book):
+        ev = {"records": {"inspections": [insp("a", "2023-05-20"), insp("b", "2023.08.01"), insp("c", "2023年12月1日")]}}
+        f = status(book, ev, "FX-FREQ", "2024-01-05")
+        assert f.status == "符合"
+        assert [e["id"] for e in f.evidence] == ["a", "b", "c"]
+
+    def test_quarter_overlapping_window_counts(self, book):
+        # the campaign starts 2023-05-19: Q2 must be covered although it began before the window;
+        # a record dated before the window start does not count for it
+        ev = {"records": {"inspections": [insp("a", "2023-05-10"), insp("b", "2023-08-01"), insp("c", "2023-11-01")]}}
+        f = status(book, ev, "FX-FREQ", "2024-01-05")
+        assert f.status == "不符合"
+        assert f.reason.startswith("2023年第二季度无主要负责人带队检查记录")
+
+    def test_missing_quarter_names_it(self, book):
+        ev = {"records": {"inspections": [insp("a", "2023-06-01"), insp("b", "2023-07-02", "安全总监"), insp("c", "2023-11-01")]}}
+        f = status(book, ev, "FX-FREQ", "2024-01-05")
+        assert f.status == "不符合"
+        assert "2023年第三季度无主要负责人带队检查记录" in f.reason
+        assert "第四季度" not in f.reason
+
+    def test_override_monthly_for_high_risk_domains(self, book):
+        ev = {"enterprise": {"domains": ["粉尘涉爆"]},
+              "records": {"inspections": [insp("a", "2023-05-20"), insp("b", "2023-06-20"), insp("c", "2023-08-20")]}}
+        f = status(book, ev, "FX-FREQ", "2023-09-15")
+        assert f.status == "不符合" and "2023年7月" in f.reason and "每月" in f.reason
+        # the same records satisfy the quarterly rule for an ordinary enterprise
+        ev["enterprise"] = {"domains": []}
+        assert status(book, ev, "FX-FREQ", "2023-09-15").status == "符合"
+
+    def test_current_period_not_yet_due(self, book):
+        ev = {"records": {"inspections": []}}
+        f = status(book, ev, "FX-FREQ", "2023-06-10")
+        assert f.status == "未到期"
+        # ... unless it already passes
+        ev = {"records": {"inspections": [insp("a", "2023-06-01")]}}
+        assert status(book, ev, "FX-FREQ", "2023-06-10").status == "符合"
+
+    def test_current_period_pending_does_not_fail(self, book):
+        ev = {"records": {"inspections": [insp("a", "2023-06-01")]}}
+        f = status(book, ev, "FX-FREQ", "2023-08-10")
+        assert f.status == "符合" and "第三季度尚未结束" in f.reason
+
+    def test_missing_section_is_insufficient(self, book):
+        assert status(book, {"records": {}}, "FX-FREQ").status == "证据不足"
+
+    def test_other_sector_not_applicable(self, book):
+        f = status(book, {"enterprise": {"sector": "非煤矿山"}, "records": {"inspections": []}}, "FX-FREQ")
+        assert f.status == "不适用"
+
+
+class TestExists:
+    def test_by_deadline(self, book):
+        ev = {"records": {"documents": [{"id": "p", "kind": "排查整治方案", "date": "2023-05-30"}]}}
+        assert status(book, ev, "FX-EXISTS").status == "符合"
+
+    def test_late_document_fails_and_is_cited(self, book):
+        ev = {"records": {"documents": [{"id": "p", "kind": "排查整治方案", "date": "2023-06-02"}]}}
+        f = status(book, ev, "FX-EXISTS")
+        assert f.status == "不符合" and "p 的日期不在要求的时间内" in f.reason
+        assert [e["id"] for e in f.evidence] == ["p"]
+
+    def test_before_deadline_nothing_yet_is_not_due(self, book):
+        assert status(book, {"records": {"documents": []}}, "FX-EXISTS", "2023-05-25").status == "未到期"
+
+    def test_absent_section(self, book):
+        assert status(book, {"records": {"inspections": []}}, "FX-EXISTS").status == "证据不足"
+
+
+class TestEach:
+    def test_all_five_in_place(self, book):
+        full = {"responsible": "甲", "measures": "乙", "funds": 1, "deadline": "2023-09-01", "emergency_plan": "丙"}
+        ev = {"records": {"hazards": [
+            {"id": "h1", "description": "x", "found_on": "2023-06-01", "found_by": "自查", "status": "整改中", "five_in_place": full},
+            {"id": "h2", "description": "y", "found_on": "2023-06-01", "found_by": "自查", "status": "已整改", "rectified_on": "2023-06-02"}]}}
+        assert status(book, ev, "FX-EACH").status == "符合"
+
+    def test_violation_lists_record(self, book):
+        ev = {"records": {"hazards": [
+            {"id": "h1", "description": "x", "found_on": "2023-06-01", "found_by": "自查", "status": "未整改",
+             "five_in_place": {"responsible": "甲"}}]}}
+        f = status(book, ev, "FX-EACH")
+        assert f.status == "不符合" and "h1" in f.reason and f.evidence[0]["id"] == "h1"
+
+    def test_no_subject_is_not_applicable(self, book):
+        assert status(book, {"records": {"hazards": []}}, "FX-EACH").status == "不适用"
+
+    def test_absent_section(self, book):
+        assert status(book, {"records": {}}, "FX-EACH").status == "证据不足"
+
+
+class TestNone:
+    def test_pass_fail_na_insufficient(self, book):
+        flags = {"flags": {"has_welding_equipment": True}}
+        ok = {"enterprise": flags, "records": {"equipment": [{"id": "e1", "kind": "电焊机", "obsolete": False}]}}
+        bad = {"enterprise": flags, "records": {"equipment": [{"id": "e1", "kind": "电焊机", "obsolete": True}]}}
+        assert status(book, ok, "FX-NONE").status == "符合"
+        f = status(book, bad, "FX-NONE")
+        assert f.status == "不符合" and f.evidence[0]["id"] == "e1"
+        assert status(book, {"records": {"equipment": []}}, "FX-NONE").status == "不适用"
+        assert status(book, {"enterprise": flags, "records": {}}, "FX-NONE").status == "证据不足"
+
+
+class TestCoverage:
+    def roster(self, attendees):
+        return {"records": {"workers": [{"id": "w1", "name": "甲"}, {"id": "w2", "name": "乙"}],
+                            "trainings": [{"id": "t1", "date": "2023-06-01", "topic": "判定标准培训", "attendees": attendees},
+                                          {"id": "t2", "date": "2023-06-01", "topic": "消防", "attendees": ["w2"]}]}}
+
+    def test_covered(self, book):
+        assert status(book, self.roster(["w1", "w2"]), "FX-COVER").status == "符合"
+
+    def test_gap_names_member(self, book):
+        f = status(book, self.roster(["w1"]), "FX-COVER")
+        assert f.status == "不符合" and f.details["missing"] == ["w2"]
+
+    def test_empty_roster_not_applicable_and_absent_insufficient(self, book):
+        ev = {"records": {"workers": [], "trainings": []}}
+        assert status(book, ev, "FX-COVER").status == "不适用"
+        assert status(book, {"records": {"workers": []}}, "FX-COVER").status == "证据不足"
+
+
+class TestProfile:
+    def test_either_branch_passes(self, book):
+        assert status(book, {"enterprise": {"safety_body": True}}, "FX-PROFILE").status == "符合"
+        assert status(book, {"enterprise": {"safety_body": False, "safety_staff": 2}}, "FX-PROFILE").status == "符合"
+
+    def test_fail_shows_values(self, book):
+        f = status(book, {"enterprise": {"safety_body": False, "safety_staff": 1}}, "FX-PROFILE")
+        assert f.status == "不符合" and "safety_staff=1" in f.reason
+
+    def test_absent_fields_insufficient(self, book):
+        assert status(book, {"enterprise": {}}, "FX-PROFILE").status == "证据不足"
+
+
+class TestJudgement:
+    def test_answers(self, book):
+        def ans(a):
+            return {"answers": {"FX-JUDGE": {"answer": a, "by": "检查员", "at": "2023-08-01", "note": "抽查"}}}
+        assert status(book, ans("否"), "FX-JUDGE").status == "符合"
+        f = status(book, ans("是"), "FX-JUDGE")
+        assert f.status == "不符合" and "检查员" in f.reason and "抽查" in f.reason
+        assert status(book, ans("不适用"), "FX-JUDGE").status == "不适用"
+        assert status(book, {}, "FX-JUDGE").status == "证据不足"

@@ -1,0 +1,109 @@
+"""The condition language: comparisons, membership, existence, and/or/not, joins and negation,
+and the rule for absent fields (false, negated or not)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from yinhuan import conditions as C
+from yinhuan.compile_native import Env, FactIndex, compile_condition
+from yinhuan.errors import InputError
+
+
+def pred(raw, fact="permits", aliases=None):
+    return compile_condition(C.nnf(C.parse(raw)), fact, aliases or {})
+
+
+def run(raw, f, facts=None, profile=None, fact="permits", aliases=None):
+    idx = FactIndex(facts or {}, profile or {})
+    env = Env({"$profile": profile or {}, "$index": idx})
+    env.update({a: f for a in (aliases or {})})
+    return pred(raw, fact, aliases)(f, env)
+
+
+@pytest.mark.parametrize("raw,fact,expected", [
+    ({"field": "kind", "eq": "动火"}, {"kind": "动火"}, True),
+    ({"field": "kind", "ne": "动火"}, {"kind": "高处"}, True),
+    ({"field": "kind", "in": ["动火", "高处"]}, {"kind": "高处"}, True),
+    ({"field": "kind", "not_in": ["动火", "高处"]}, {"kind": "高处"}, False),
+    ({"field": "workers", "contains": "w1"}, {"workers": ["w1"]}, True),
+    ({"field": "workers", "contains_all": ["w1", "w2"]}, {"workers": ["w1"]}, False),
+    ({"field": "workers", "contains_any": ["w1", "w2"]}, {"workers": ["w2"]}, True),
+    ({"field": "guardian", "matches": "^王"}, {"guardian": "王五"}, True),
+    ({"field": "guardian", "is_set": True}, {"guardian": ""}, False),
+    ({"field": "guardian", "is_set": False}, {}, True),
+    ({"all": [{"field": "kind", "eq": "动火"}, {"field": "guardian", "is_set": True}]}, {"kind": "动火"}, False),
+    ({"any": [{"field": "kind", "eq": "动火"}, {"field": "guardian", "is_set": True}]}, {"kind": "动火"}, True),
+])
+def test_comparisons(raw, fact, expected):
+    assert run(raw, fact) is expected
+
+
+def test_absent_field_fails_comparison_and_its_negation():
+    assert run({"field": "kind", "eq": "动火"}, {}) is False
+    assert run({"not": {"field": "kind", "eq": "动火"}}, {}) is False
+    assert run({"field": "kind", "ne": "动火"}, {}) is False
+    # De Morgan: not(all(a, b)) == any(not a, not b), with flipped operators at the leaves
+    tree = C.nnf(C.parse({"not": {"all": [{"field": "a", "eq": 1}, {"field": "b", "lt": 2}]}}))
+    assert isinstance(tree, C.Any_) and [c.op for c in tree.items] == ["ne", "ge"]
+
+
+def test_dates_compare_with_literals_and_datetimes():
+    f = {"approved_at": __import__("datetime").datetime(2023, 6, 6, 8, 0), "work_start": date(2023, 6, 6)}
+    assert run({"field": "approved_at", "le": "2023-06-06 09:00"}, f) is True
+    # a bare date compares as midnight against a datetime
+    assert run({"field": "approved_at", "le": {"field": "work_start"}}, f) is False
+
+
+def test_profile_and_params_resolve():
+    raw = {"profile": "ammonia_tonnage", "ge": {"param": "t"}}
+    tree = C.resolve_params(C.nnf(C.parse(raw)), {"t": 10})
+    p = compile_condition(tree, None, {})
+    env = Env({"$profile": {"ammonia_tonnage": 12}, "$index": FactIndex({}, {})})
+    assert p({}, env) is True
+    with pytest.raises(InputError, match="未定义参数"):
+        C.resolve_params(C.nnf(C.parse(raw)), {})
+
+
+JOIN = {"exists": {"fact": "workers", "as": "w", "where": {"all": [
+    {"field": "id", "in": {"var": "p.workers"}},
+    {"field": "special_operation", "is_set": True},
+    {"not": {"exists": {"fact": "certificates", "where": {"all": [
+        {"field": "worker", "eq": {"var": "w.id"}},
+        {"field": "valid_until", "ge": {"var": "p.work_start"}}]}}}}]}}}
+
+
+def test_join_with_negation_uses_index_and_matches_scan():
+    facts = {
+        "workers": [{"id": "w1", "special_operation": "电焊"}, {"id": "w2", "special_operation": "电焊"}, {"id": "w3"}],
+        "certificates": [{"id": "c1", "worker": "w1", "valid_until": date(2026, 1, 1)},
+                         {"id": "c2", "worker": "w2", "valid_until": date(2022, 1, 1)}],
+    }
+    ok = {"id": "p1", "workers": ["w1", "w3"], "work_start": date(2023, 6, 1)}
+    bad = {"id": "p2", "workers": ["w1", "w2"], "work_start": date(2023, 6, 1)}
+    assert run(JOIN, ok, facts, aliases={"p": "permits"}) is False
+    assert run(JOIN, bad, facts, aliases={"p": "permits"}) is True
+    # a later certificate renewal clears the finding: negation sees every fact of the type
+    facts["certificates"].append({"id": "c3", "worker": "w2", "valid_until": date(2027, 1, 1)})
+    assert run(JOIN, bad, facts, aliases={"p": "permits"}) is False
+
+
+@pytest.mark.parametrize("raw,msg", [
+    ({"field": "a"}, "运算符"),
+    ({"field": "a", "eq": 1, "ne": 2}, "运算符"),
+    ({"field": "a", "profile": "b", "eq": 1}, "field、profile、var"),
+    ({"var": "nodot", "eq": 1}, "别名"),
+    ({"field": "a", "in": 3}, "列表"),
+    ({"field": "a", "matches": "[一-龥]"}, "字符范围"),
+    ({"field": "a", "matches": "("}, "正则表达式无效"),
+    ({"all": []}, "非空列表"),
+    ({}, "非空映射"),
+])
+def test_bad_conditions_are_input_errors(raw, msg):
+    with pytest.raises(InputError, match=msg):
+        C.parse(raw)
+
+
+def test_describe_is_chinese():
+    assert C.describe(C.parse({"field": "kind", "in": ["动火", "高处"]})) == "kind属于［动火、高处］"
