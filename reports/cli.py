@@ -1,0 +1,209 @@
+"""`yinhuan tally` and `yinhuan ledger`: plain functions, with a thin click layer on top.
+
+The functions take and return Python values (so tests and other tools can call them); the click
+commands only parse options, print, and turn InputError into one message and exit code 2.
+Register them in the main CLI with `main.add_command(tally)` and `main.add_command(ledger)`.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from yinhuan.dates import BadDate, parse_date
+from yinhuan.errors import InputError, InputErrors
+
+from . import csvjson, layouts, xlsx
+from .atomic import write_all, write_bytes
+from .hazards import Hazard, merge
+from .inputs import Inputs, load_inputs, read_document, kind_of, resolve_bureau
+from .ledger import (ERROR, BasisValidator, LedgerRow, check_rows, looks_like_ledger, numbered, read_ledger,
+                     regex_basis, row_from_hazard, select)
+from .tally import Tally, compute, explain, find_metric, make_period
+
+FORMATS = ("xlsx", "csv", "json")
+
+
+# ---- plain functions ---------------------------------------------------------------------
+
+def build_tally(paths, checklist: str, period: str, cumulative: bool = False, city: str | None = None,
+                districts_file: str | None = None) -> tuple[Tally, list[Hazard]]:
+    """Load and validate every input, then count. Raises InputError on the first bad input."""
+    cl = layouts.resolve_checklist(checklist)
+    per = make_period(period, cumulative, cl.window_from, cl.window_to)
+    inputs = load_inputs(paths)
+    bureau = resolve_bureau(inputs, districts_file, city)
+    sector = layouts.layout(cl.layout)["sector"]
+    for ev in inputs.evidence:
+        if ev.profile["sector"] != sector:
+            raise ev.doc.error(f"企业行业类别为 {ev.profile['sector']}，与调度表（{sector}）不符",
+                               ("enterprise", "sector"))
+    t = compute(inputs, cl, bureau, per)
+    hazards = [h for h in merge(inputs.evidence) if per.contains(h.found_on)]
+    return t, hazards
+
+
+def render_tally(t: Tally, hazards: list[Hazard], formats=FORMATS, filed_on: date | None = None,
+                 stem: str | None = None) -> dict[str, bytes]:
+    """Every requested output as bytes, keyed by file name; nothing is written here."""
+    filed = filed_on or t.period.end
+    stem = stem or f"{t.checklist.id}-{t.period.slug.replace('-累计', '-cumulative')}"
+    out = {}
+    for fmt in formats:
+        if fmt == "xlsx":
+            rows = numbered([row_from_hazard(h, t.bureau.city) for h in hazards])
+            out[f"{stem}.xlsx"] = xlsx.tally_workbook(t, rows, ledger_title(t.layout["sector"]), filed)
+        elif fmt == "csv":
+            out[f"{stem}.csv"] = csvjson.tally_csv(t)
+        elif fmt == "json":
+            out[f"{stem}.json"] = csvjson.tally_json(t)
+        else:
+            raise InputError(f"未知的输出格式 “{fmt}”，可选 {'、'.join(FORMATS)}", None, None, "--format")
+    return out
+
+
+def ledger_title(sector: str) -> str:
+    spec = layouts.layout("ledger-2023")
+    return spec["titles"].get(sector, spec["title"])
+
+
+def evidence_hazards(paths) -> tuple[list[Hazard], Inputs]:
+    inputs = load_inputs(paths)
+    if inputs.findings or inputs.activities:
+        other = (inputs.findings or inputs.activities)[0]
+        raise InputError("台账只从企业证据文件（enterprise、records.hazards）生成", getattr(other, "file", None) or
+                         other.bureau.file)
+    return merge(inputs.evidence), inputs
+
+
+def export_ledger(paths, period: str | None = None, cumulative: bool = False, district: str | None = None,
+                  city: str | None = None) -> tuple[list[LedgerRow], str]:
+    hazards, inputs = evidence_hazards(paths)
+    chosen = select(hazards, period, cumulative, district)
+    sectors = {ev.profile["sector"] for ev in inputs.evidence}
+    title = ledger_title(sectors.pop() if len(sectors) == 1 else "工贸")
+    return numbered([row_from_hazard(h, city) for h in chosen]), title
+
+
+def ledger_rows(paths) -> list[LedgerRow]:
+    """Rows to check: from ledger files (.xlsx/.csv with 附件2's header) and evidence files."""
+    rows: list[LedgerRow] = []
+    for p in paths:
+        if looks_like_ledger(p):
+            rows.extend(read_ledger(p))
+            continue
+        doc = read_document(p)
+        if kind_of(doc) != "evidence":
+            raise InputError("ledger check 接受台账（.xlsx/.csv）或企业证据文件", doc.file)
+        from yinhuan.evidence import from_document
+        from .hazards import hazards_of
+        rows.extend(row_from_hazard(h) for h in hazards_of(from_document(doc)))
+    return rows
+
+
+def check_ledger(paths, as_of: date, basis_validator: BasisValidator = regex_basis):
+    rows = ledger_rows(paths)
+    return rows, check_rows(rows, as_of, basis_validator)
+
+
+# ---- click layer -------------------------------------------------------------------------
+
+def _exit_on_input_error(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:  # same wording as the main CLI: one line per problem, exit 2
+            for e in exc.errors if isinstance(exc, InputErrors) else [exc]:
+                click.echo(f"错误：{e}", err=True)
+            sys.exit(2)
+    return wrapper
+
+
+def _date_option(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except BadDate as exc:
+        raise InputError(str(exc), None, None, name) from None
+
+
+@click.command("tally", help="按通知附件汇总调度表（xlsx/csv/json），并可追溯每个数的来源。")
+@click.option("--checklist", required=True, help="检查清单 id（mine-2023、gongmao-2023）或清单文件")
+@click.option("--period", required=True, help="统计月份，如 2023-06")
+@click.option("--cumulative", is_flag=True, help="自专项行动开始累计至该月末")
+@click.option("--city", help="填报地市（须与区市名单一致）")
+@click.option("--districts", "districts_file", help="区市名单文件（含 city、districts），默认取局工作记录")
+@click.option("--explain", "explain_counter", help="列出某一格背后的企业、检查、规则或记录")
+@click.option("--district", help="与 --explain 合用：只看一个区市")
+@click.option("--out", "out_dir", default=".", show_default=True, help="输出目录")
+@click.option("--format", "formats", default="xlsx,csv,json", show_default=True, help="输出格式，逗号分隔")
+@click.option("--filed-on", help="填报时间，默认统计期末")
+@click.argument("inputs", nargs=-1, required=True)
+@_exit_on_input_error
+def tally(checklist, period, cumulative, city, districts_file, explain_counter, district, out_dir,
+          formats, filed_on, inputs):
+    t, hazards = build_tally(inputs, checklist, period, cumulative, city, districts_file)
+    if explain_counter:
+        click.echo(explain(t, find_metric(explain_counter, t.layout), district))
+        return
+    fmts = [f.strip() for f in formats.split(",") if f.strip()]
+    rendered = render_tally(t, hazards, fmts, _date_option(filed_on, "--filed-on"))
+    for path in write_all({Path(out_dir) / name: data for name, data in rendered.items()}):
+        click.echo(f"已写入 {path}")
+
+
+@click.group("ledger", help="重大事故隐患台账（附件2）：导出与逐行检查。")
+def ledger():
+    pass
+
+
+@ledger.command("export", help="从企业证据文件的 records.hazards 导出附件2台账。")
+@click.option("--period", help="只含该月发现的隐患，如 2023-06")
+@click.option("--cumulative", is_flag=True, help="与 --period 合用：截至该月末发现的全部隐患")
+@click.option("--district", help="只含一个区市或县（市、区）")
+@click.option("--city", help="企业未填 city 时的 市")
+@click.option("--out", "out", help="输出文件（.xlsx 或 .csv）；省略则把 CSV 打印到标准输出")
+@click.option("--filed-on", help="填报时间，默认统计期末（或最晚的发现时间）")
+@click.argument("inputs", nargs=-1, required=True)
+@_exit_on_input_error
+def ledger_export(period, cumulative, district, city, out, filed_on, inputs):
+    rows, title = export_ledger(inputs, period, cumulative, district, city)
+    filed = _date_option(filed_on, "--filed-on")
+    if filed is None:
+        if period:
+            filed = make_period(period, cumulative, date.min, date.max).end
+        else:
+            filed = max((r.found_on for r in rows), default=date(2023, 1, 1))
+    if out is None:
+        click.echo(csvjson.ledger_csv(rows).decode("utf-8-sig"), nl=False)
+        return
+    if out.lower().endswith(".xlsx"):
+        data = xlsx.ledger_workbook(rows, title, city or next((r.values["市"] for r in rows if r.values["市"]), ""),
+                                    filed)
+    elif out.lower().endswith(".csv"):
+        data = csvjson.ledger_csv(rows)
+    else:
+        raise InputError("--out 应以 .xlsx 或 .csv 结尾", None, None, "--out")
+    click.echo(f"已写入 {write_bytes(out, data)}（{len(rows)} 条）")
+
+
+@ledger.command("check", help="逐行检查台账：信用代码、发现方式、判定依据、五到位、整改期限、逾期。")
+@click.option("--as-of", help="检查日期（判断逾期），默认今天")
+@click.argument("inputs", nargs=-1, required=True)
+@_exit_on_input_error
+def ledger_check(as_of, inputs):
+    day = _date_option(as_of, "--as-of") or date.today()
+    rows, problems = check_ledger(inputs, day)
+    for p in problems:
+        click.echo(str(p))
+    errors = [p for p in problems if p.severity == ERROR]
+    bad_rows = {id(p.row) for p in errors}
+    overdue = [p for p in problems if p.severity != ERROR]
+    click.echo(f"共 {len(rows)} 条隐患，{len(bad_rows)} 条有误，{len(overdue)} 条逾期未整改（截至 {day.isoformat()}）")
+    if errors:
+        sys.exit(1)

@@ -1,0 +1,235 @@
+"""Write the forms as .xlsx a clerk can file: the notice's titles, merged headers, units and notes.
+
+Workbooks are deterministic: document properties are stamped with the filing date (not the
+clock) and the zip entries with a fixed time, so two runs on the same inputs give byte-identical
+files and a bureau can tell at a glance that nothing changed.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from yinhuan.dates import chinese_form
+
+from . import layouts
+from .ledger import LedgerRow, columns as ledger_columns
+
+THIN = Side(style="thin")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+TITLE = Font(name="宋体", size=16, bold=True)
+BOLD = Font(name="宋体", size=11, bold=True)
+BODY = Font(name="宋体", size=11)
+
+
+def _put(ws, row, col, value, font=BODY, align=CENTER, border=True):
+    c = ws.cell(row=row, column=col, value=value)
+    c.font, c.alignment = font, align
+    if border:
+        c.border = BOX
+    return c
+
+
+def _merge(ws, r1, c1, r2, c2, value, font=BODY, align=CENTER, border=True):
+    _put(ws, r1, c1, value, font, align, border)
+    if border:
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                ws.cell(row=r, column=c).border = BOX
+    if (r1, c1) != (r2, c2):
+        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+
+
+def _number(v):
+    """Decimal sums (万元) as numbers Excel can add; integers stay integers."""
+    if isinstance(v, (int, str)):
+        return v
+    f = float(v)
+    return int(f) if f.is_integer() else f
+
+
+def _title_block(ws, attachment, title, width, left, right):
+    _put(ws, 1, 1, attachment, BOLD, LEFT, border=False)
+    _merge(ws, 2, 1, 2, width, title, TITLE, CENTER, border=False)
+    ws.row_dimensions[2].height = 40
+    half = max(width // 2, 1)
+    _merge(ws, 3, 1, 3, half, left, BODY, LEFT, border=False)
+    _merge(ws, 3, half + 1, 3, width, right, BODY, Alignment(horizontal="right", vertical="center"), border=False)
+    return 5
+
+
+# ---- 工贸 附件1: three tables, one row per 区市 plus 合计 -----------------------------------
+
+def _district_tables(ws, tally, filed_on: date) -> None:
+    lay = tally.layout
+    width = 2 + max(len(t["columns"]) for t in lay["tables"])
+    row = _title_block(ws, lay["attachment"], lay["title"], width,
+                       f"填报地市：{tally.bureau.city}　　统计期间：{tally.period.label}",
+                       f"填报时间：{chinese_form(filed_on)}")
+    rows = tally.rows()
+    for table in lay["tables"]:
+        cols = table["columns"]
+        _merge(ws, row, 1, row + 1, 1, "序号", BOLD)
+        _merge(ws, row, 2, row + 1, 2, lay["row_heading"], BOLD)
+        c = 0
+        while c < len(cols):
+            group = cols[c].get("group")
+            span = 1
+            while group and c + span < len(cols) and cols[c + span].get("group") == group:
+                span += 1
+            _merge(ws, row, 3 + c, row, 3 + c + span - 1, group or cols[c]["heading"], BOLD)
+            c += span
+        for k, col in enumerate(cols):
+            _put(ws, row + 1, 3 + k, col["unit"], BOLD)
+        ws.row_dimensions[row].height = 96
+        row += 2
+        for n, (label, values) in enumerate(rows, 1):
+            is_total = n == len(rows)
+            _put(ws, row, 1, "" if is_total else n)
+            _put(ws, row, 2, label, BOLD if is_total else BODY)
+            for k, col in enumerate(cols):
+                _put(ws, row, 3 + k, _number(values[col["metric"]]))
+            row += 1
+        row += 1
+    for note in lay.get("notes", []):
+        _merge(ws, row, 1, row, width, note, BODY, LEFT, border=False)
+        row += 1
+    ws.column_dimensions["A"].width = 6
+    ws.column_dimensions["B"].width = 12
+    for k in range(3, width + 1):
+        ws.column_dimensions[get_column_letter(k)].width = 11
+
+
+# ---- 非煤矿山 附件: the four-section form, two items a row ---------------------------------
+
+def _form(ws, tally, filed_on: date) -> None:
+    lay = tally.layout
+    row = _title_block(ws, lay["attachment"], lay["title"], 7,
+                       f"填报地市：{tally.bureau.city}　　统计期间：{tally.period.label}",
+                       f"时间：{filed_on.year} 年 {filed_on.month} 月 {filed_on.day} 日")
+    totals = tally.rows()[-1][1]
+    for section in lay["sections"]:
+        items = section["items"]
+        nrows = (len(items) + 1) // 2
+        _merge(ws, row, 1, row + nrows - 1, 1, section["name"], BOLD)
+        for k, item in enumerate(items):
+            r, c = row + k // 2, 2 + 3 * (k % 2)
+            _put(ws, r, c, k + 1)
+            _put(ws, r, c + 1, item["label"], BODY, LEFT)
+            ms = item.get("metrics") or [item["metric"]]
+            vals = [_number(totals[m]) for m in ms]
+            _put(ws, r, c + 2, item["format"].format(*vals) if item.get("format") else vals[0])
+        if len(items) % 2:
+            for c in range(5, 8):
+                _put(ws, row + nrows - 1, c, "")
+        for r in range(row, row + nrows):
+            ws.row_dimensions[r].height = 45
+        row += nrows
+    for col, w in zip("ABCDEFG", (10, 5, 34, 14, 5, 34, 14)):
+        ws.column_dimensions[col].width = w
+
+
+def _per_district(ws, tally) -> None:
+    """Every number of the form per 区市 with 合计: where the form's totals come from."""
+    lay = tally.layout
+    cols = layouts.flat_columns(lay)
+    width = 2 + len(cols)
+    _merge(ws, 1, 1, 1, width, f"{lay['title']}（分区市）　{tally.period.label}", TITLE, CENTER, border=False)
+    # two header rows: the section, then the item
+    c = 0
+    while c < len(cols):
+        span = 1
+        while c + span < len(cols) and cols[c + span][0] == cols[c][0]:
+            span += 1
+        _merge(ws, 3, 3 + c, 3, 3 + c + span - 1, cols[c][0], BOLD)
+        c += span
+    _merge(ws, 3, 1, 4, 1, "序号", BOLD)
+    _merge(ws, 3, 2, 4, 2, lay["row_heading"], BOLD)
+    for k, (_, _, title) in enumerate(cols):
+        _put(ws, 4, 3 + k, title, BOLD)
+    ws.row_dimensions[4].height = 110
+    rows = tally.rows()
+    for n, (label, values) in enumerate(rows, 1):
+        r = 4 + n
+        _put(ws, r, 1, "" if n == len(rows) else n)
+        _put(ws, r, 2, label)
+        for k, (_, metric, _) in enumerate(cols):
+            _put(ws, r, 3 + k, _number(values[metric]))
+    for k in range(3, width + 1):
+        ws.column_dimensions[get_column_letter(k)].width = 12
+
+
+# ---- 附件2 ledger ------------------------------------------------------------------------
+
+def ledger_sheet(ws, rows: list[LedgerRow], title: str, city: str, filed_on: date) -> None:
+    cols = ledger_columns()
+    spec = layouts.layout("ledger-2023")
+    _title_block(ws, spec["attachment"], title, len(cols), f"填报地市：{city}",
+                 f"填报时间：{chinese_form(filed_on)}")
+    for k, col in enumerate(cols, 1):
+        _put(ws, 5, k, col, BOLD)
+    for n, r in enumerate(rows, 6):
+        for k, col in enumerate(cols, 1):
+            _put(ws, n, k, r.values.get(col, ""), BODY, CENTER if col in ("序号", "发现时间", "整改期限") else LEFT)
+    widths = {"序号": 6, "重大事故隐患描述": 30, "判定依据": 30, "整改措施": 24, "企业全称": 22,
+              "统一社会信用代码": 21}
+    for k, col in enumerate(cols, 1):
+        ws.column_dimensions[get_column_letter(k)].width = widths.get(col, 11)
+
+
+# ---- workbooks ---------------------------------------------------------------------------
+
+def tally_workbook(tally, ledger_rows: list[LedgerRow], ledger_title: str, filed_on: date) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    if tally.layout["kind"] == "district_tables":
+        ws.title = f"{tally.layout['attachment']} 调度表"
+        _district_tables(ws, tally, filed_on)
+    else:
+        ws.title = "调度表"
+        _form(ws, tally, filed_on)
+        _per_district(wb.create_sheet("分区市"), tally)
+    ledger_sheet(wb.create_sheet("附件2 台账"), ledger_rows, ledger_title, tally.bureau.city, filed_on)
+    return to_bytes(wb, filed_on)
+
+
+def ledger_workbook(rows: list[LedgerRow], title: str, city: str, filed_on: date) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "附件2 台账"
+    ledger_sheet(ws, rows, title, city, filed_on)
+    return to_bytes(wb, filed_on)
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def to_bytes(wb: Workbook, stamp: date) -> bytes:
+    """Save with fixed document times and zip entry times: same inputs, same bytes."""
+    when = datetime(stamp.year, stamp.month, stamp.day)
+    wb.properties.creator = "yinhuan"
+    wb.properties.lastModifiedBy = "yinhuan"
+    wb.properties.created = when
+    wb.properties.modified = when
+    raw = io.BytesIO()
+    wb.save(raw)
+    out = io.BytesIO()
+    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _MODIFIED.sub(rb"\g<1>" + iso + rb"\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(stamp.year, stamp.month, stamp.day, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, data)
+    return out.getvalue()
