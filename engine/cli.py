@@ -91,12 +91,11 @@ def _ask(runner, evidence, as_of):
     from .evidence import load_evidence
 
     raw = dict((evidence.doc.data.get("answers") or {}))
+    status = {f.rule: f.status for f in runner.run(evidence, as_of).findings}
     for rule in runner.book.rules_of(runner.checklist):
         if rule.kind != "judgement" or rule.id in raw:
             continue
-        # ask only where the rule applies to this enterprise
-        finding = runner.run(evidence, as_of).findings[runner.checklist.rule_ids.index(rule.id)]
-        if finding.status == "不适用" and rule.id not in evidence.answers:
+        if status[rule.id] == "不适用":  # ask only where the rule applies to this enterprise
             continue
         click.echo(f"\n[{rule.id}] {rule.title}（{rule.source_text}）")
         if rule.check.get("guidance"):

@@ -64,3 +64,22 @@ def tmp_book(tmp_path):
     def make(rules: dict[str, str], checklist: str = CHECKLIST):
         return book_of(tmp_path, rules, checklist)
     return make
+
+
+GOOD_RULE = """
+id: FX-GOOD
+title: 危险作业审批
+source: {document: 工贸方案, clause: 二（一）3}
+tags: [fx]
+check:
+  kind: each
+  fact: permits
+  what: 危险作业审批单
+  where: {field: kind, eq: 动火}
+  require: {field: guardian, is_set: true}
+  requirement: 明确现场监护人
+counters: [制度措施不落实（家）]
+examples:
+  - {name: ok, expect: 符合, evidence: {records: {permits: [{id: p, kind: 动火, work_start: 2023-06-01, guardian: 甲}]}}}
+  - {name: bad, expect: 不符合, evidence: {records: {permits: [{id: p, kind: 动火, work_start: 2023-06-01}]}}}
+"""
