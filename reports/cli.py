@@ -90,7 +90,9 @@ def export_ledger(paths, period: str | None = None, cumulative: bool = False, di
 
 def ledger_rows(paths) -> list[LedgerRow]:
     """Rows to check: from ledger files (.xlsx/.csv with 附件2's header) and evidence files."""
+    from yinhuan.evidence import from_document
     rows: list[LedgerRow] = []
+    evidences = []
     for p in paths:
         if looks_like_ledger(p):
             rows.extend(read_ledger(p))
@@ -98,10 +100,9 @@ def ledger_rows(paths) -> list[LedgerRow]:
         doc = read_document(p)
         if kind_of(doc) != "evidence":
             raise InputError("ledger check 接受台账（.xlsx/.csv）或企业证据文件", doc.file)
-        from yinhuan.evidence import from_document
-        from .hazards import hazards_of
-        rows.extend(row_from_hazard(h) for h in hazards_of(from_document(doc)))
-    return rows
+        evidences.append(from_document(doc))
+    # one enterprise's ledger sent twice is one set of hazards, as in tally
+    return rows + [row_from_hazard(h) for h in merge(evidences)]
 
 
 def check_ledger(paths, as_of: date, basis_validator: BasisValidator = regex_basis):

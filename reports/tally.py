@@ -136,8 +136,8 @@ def _measure(metric: str) -> str:
 
 # ---- the sources ---------------------------------------------------------------------------
 
-def _ent(name: str, code: str) -> str:
-    return f"{name}（{code}）"
+def _ent(name: str, code: str, district: str) -> str:
+    return f"{name}（{code}，{district}）"
 
 
 def _result_source(r: Result, rule: str | None = None) -> str:
@@ -153,7 +153,7 @@ def _result_source(r: Result, rule: str | None = None) -> str:
 def _inspections(spec, results, period, district_of):
     for r in results:
         if period.contains(r.date) and r.mode in spec["modes"]:
-            yield r.district, (r.credit_code,), 1, _ent(r.name, r.credit_code), _result_source(r)
+            yield r.district, (r.credit_code,), 1, _ent(r.name, r.credit_code, r.district), _result_source(r)
 
 
 def _findings(spec, results, period, district_of):
@@ -162,7 +162,7 @@ def _findings(spec, results, period, district_of):
             continue
         for rule, counters in r.failures:
             if spec["counter"] in counters:
-                yield r.district, (r.credit_code,), 1, _ent(r.name, r.credit_code), _result_source(r, rule)
+                yield r.district, (r.credit_code,), 1, _ent(r.name, r.credit_code, r.district), _result_source(r, rule)
 
 
 def _problems(spec, results, period, district_of):
@@ -177,7 +177,7 @@ def _problems(spec, results, period, district_of):
                 for rule, _ in r.failures:
                     first_fail.setdefault(rule, r)
         for rule, r in sorted(first_fail.items()):
-            label = f"{_ent(r.name, code)} 规则 {rule}"
+            label = f"{_ent(r.name, code, r.district)} 规则 {rule}"
             if not spec.get("rectified"):
                 yield r.district, (code, rule), 1, label, _result_source(r, rule)
                 continue
@@ -201,7 +201,7 @@ def _hazards(spec, hazards: list[Hazard], period):
             src += f"，{h.listed_by or h.listed_level}挂牌督办（{h.listed_level}）"
         if h.rectified_on:
             src += f"，{h.rectified_on.isoformat()} 已整改"
-        label = f"{_ent(h.enterprise, h.credit_code)} 隐患 {h.id}：{h.description}"
+        label = f"{_ent(h.enterprise, h.credit_code, h.district)} 隐患 {h.id}：{h.description}"
         yield h.district, h.key, 1, label, src
 
 
@@ -224,7 +224,7 @@ def _activity(spec, activities, period):
         if detail:
             src += "，" + "，".join(detail)
         if measure == "enterprises":
-            yield a.district, (a.credit_code,), 1, _ent(a.enterprise, a.credit_code), src
+            yield a.district, (a.credit_code,), 1, _ent(a.enterprise, a.credit_code, a.district), src
             continue
         weight = {"count": a.count, "persons": a.persons, "latest_persons": a.persons,
                   "amount": a.amount, "yes_no": 1}[measure]
