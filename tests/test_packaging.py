@@ -1,0 +1,47 @@
+"""The installed package carries its rules, checklists, schemas and examples, so `yinhuan` works from
+any folder after a plain `pip install .` (not only inside the checkout)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
+                   check=True, capture_output=True)
+    return next(out.glob("yinhuan-*.whl"))
+
+
+def test_wheel_carries_data(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for src, dst in (("rules", "yinhuan/rules"), ("checklists", "yinhuan/checklists"),
+                     ("examples", "yinhuan/examples"), ("engine/schemas", "yinhuan/schemas")):
+        shipped = {p.relative_to(REPO / src).as_posix() for p in (REPO / src).rglob("*")
+                   if p.is_file() and p.suffix in (".yaml", ".json", ".csv")}
+        assert shipped, src
+        missing = [s for s in shipped if f"{dst}/{s}" not in names]
+        assert not missing, f"not in the wheel: {missing[:5]}"
+
+
+def test_installed_package_runs_from_another_folder(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(target))
+    code = ("import yinhuan, sys; assert yinhuan.__file__.startswith(sys.argv[1]), yinhuan.__file__;"
+            "from yinhuan.cli import main; main(['demo'])")
+    r = subprocess.run([sys.executable, "-c", code, str(target)], cwd=elsewhere, env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "检查清单 gongmao-2023" in r.stdout and "检查清单 mine-2023" in r.stdout
