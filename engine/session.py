@@ -65,6 +65,11 @@ class Runner:
         return self.checklist.window[1]
 
     def run(self, evidence: Evidence, as_of: date | str | None = None) -> Result:
+        sector = evidence.profile.get("sector")
+        if sector != self.checklist.sector:
+            raise InputError(f"企业属于{sector}，检查清单 {self.checklist.id} 适用于{self.checklist.sector}企业",
+                             evidence.file, evidence.doc.line_of(("enterprise", "sector")) if evidence.doc else None,
+                             "enterprise.sector")
         when = self.as_of_for(evidence, as_of)
         if self.engine == "native":
             findings = evaluate(self._compiled, evidence, self.checklist, when)

@@ -149,3 +149,9 @@ def test_demo_runs_on_bundled_examples():
     for f in EXAMPLES.glob("*.yaml"):
         name = yaml.safe_load(f.read_text(encoding="utf-8"))["enterprise"]["name"]
         assert name in r.output
+
+
+def test_sector_mismatch_is_refused():
+    r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", str(EXAMPLES / "mine-openpit-granite.yaml")])
+    assert r.exit_code == 2 and "检查清单 gongmao-2023 适用于工贸企业" in r.output
+    assert "mine-openpit-granite.yaml:" in r.output and "enterprise.sector" in r.output
