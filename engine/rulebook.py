@@ -26,10 +26,11 @@ CHECK_CONDITIONS = {  # where each check kind keeps its conditions, and which fa
     "exists": [("where", "fact")],
     "frequency": [("where", "fact")],
     "each": [("where", "fact"), ("require", "fact")],
-    "none": [("where", "fact")],
+    "none": [("where", "fact"), ("subject.where", "fact")],
     "coverage": [("of.where", "of.fact"), ("by.where", "by.fact")],
     "profile": [("require", None)],
     "judgement": [],
+    "notice": [("where", "fact")],
 }
 
 
@@ -123,9 +124,48 @@ def load_rulebook(rules_root: Path | None = None, checklists_root: Path | None =
     for path in list(rule_files(rules_root)) + list(extra_rule_files):
         _load_rule_file(book, path)
     if checklists_root.exists():
-        for path in sorted(checklists_root.glob("*.yaml")):
+        for path in checklist_order(sorted(checklists_root.glob("*.yaml"))):
             _load_checklist(book, path)
     return book
+
+
+def checklist_order(paths: list[Path]) -> list[Path]:
+    """Checklists ordered so that one is loaded after those it includes (`include: checklists:`),
+    whatever their file names; otherwise file-name order. A file that cannot be read keeps its
+    place; an include cycle or a missing checklist is reported when the including file loads."""
+    deps: dict[Path, set] = {}
+    ids: dict[str, Path] = {}
+    for p in paths:
+        try:
+            data = load_file(p).data
+        except InputError:
+            data = None
+        if isinstance(data, dict):
+            if isinstance(data.get("id"), str):
+                ids.setdefault(data["id"], p)
+            inc = data.get("include")
+            wanted = inc.get("checklists", []) if isinstance(inc, dict) else []
+            deps[p] = {w for w in wanted if isinstance(w, str)}
+        else:
+            deps[p] = set()
+    out: list[Path] = []
+    done: set = set()
+    visiting: set = set()
+
+    def visit(p: Path):
+        if p in done or p in visiting:
+            return
+        visiting.add(p)
+        for dep in sorted(deps[p]):
+            if dep in ids:
+                visit(ids[dep])
+        visiting.discard(p)
+        done.add(p)
+        out.append(p)
+
+    for p in paths:
+        visit(p)
+    return out
 
 
 def _load_counters(book: Rulebook, path: Path) -> None:
@@ -139,15 +179,23 @@ def _load_counters(book: Rulebook, path: Path) -> None:
         book.problems.append(exc)
 
 
-def _load_rule_file(book: Rulebook, path: Path) -> None:
+def _load_valid(book: Rulebook, path: Path, schema_name: str) -> Document | None:
+    """Load a file and check it against its schema; problems go to the book, None is returned."""
     try:
         doc = load_file(path)
     except InputError as exc:
         book.problems.append(exc)
-        return
-    errors = schema_errors(doc, "rule")
+        return None
+    errors = schema_errors(doc, schema_name)
     if errors:
         book.problems.extend(errors[:5])
+        return None
+    return doc
+
+
+def _load_rule_file(book: Rulebook, path: Path) -> None:
+    doc = _load_valid(book, path, "rule")
+    if doc is None:
         return
     if "rules" in doc.data:
         items = [(r, ("rules", i)) for i, r in enumerate(doc.data["rules"])]
@@ -280,14 +328,8 @@ def _check_fields(cond: Any, fact: str | None, doc: Document, at: tuple, aliases
 
 
 def _load_checklist(book: Rulebook, path: Path) -> None:
-    try:
-        doc = load_file(path)
-    except InputError as exc:
-        book.problems.append(exc)
-        return
-    errors = schema_errors(doc, "checklist")
-    if errors:
-        book.problems.extend(errors[:5])
+    doc = _load_valid(book, path, "checklist")
+    if doc is None:
         return
     data = doc.data
     try:
@@ -298,11 +340,16 @@ def _load_checklist(book: Rulebook, path: Path) -> None:
     if window[0] > window[1]:
         book.problems.append(doc.error("window.from 晚于 window.to", ("window",)))
         return
-    params = dict(data.get("params") or {})
-    for p in data.get("phases") or []:
+    inc = data["include"]
+    included = [book.checklists[c] for c in inc.get("checklists", []) if c in book.checklists]
+    params: dict = {}
+    for other in included:  # a combined checklist runs the included rules with their parameters
+        params.update(other.params)
+    params.update(data.get("params") or {})
+    phases = data.get("phases") or next((o.phases for o in included if o.phases), [])
+    for p in phases:
         params.setdefault(f"phase.{p['key']}.to", p["to"])
     ids: list[str] = []
-    inc = data["include"]
     for i, rid in enumerate(inc.get("rules", [])):
         if rid not in book.rules:
             book.problems.append(doc.error(f"检查清单引用了不存在的规则 “{rid}”", ("include", "rules", i)))
@@ -315,7 +362,7 @@ def _load_checklist(book: Rulebook, path: Path) -> None:
         ids.extend(r for r in sorted(tagged) if r not in ids)
     for i, other in enumerate(inc.get("checklists", [])):
         if other not in book.checklists:
-            book.problems.append(doc.error(f"引用的检查清单 “{other}” 不存在或尚未加载（按文件名顺序加载）",
+            book.problems.append(doc.error(f"引用的检查清单 “{other}” 不存在（或检查清单相互包含成环）",
                                            ("include", "checklists", i)))
             continue
         ids.extend(r for r in book.checklists[other].rule_ids if r not in ids)
@@ -324,13 +371,17 @@ def _load_checklist(book: Rulebook, path: Path) -> None:
             book.problems.append(doc.error(f"exclude 引用了不存在的规则 “{rid}”", ("exclude", i)))
         elif rid in ids:
             ids.remove(rid)
-    dispatch = data.get("dispatch") or {}
+    dispatch = dict(data.get("dispatch") or {})
+    inherited = [c for o in included for c in o.dispatch.get("counters", [])]
+    if inherited:
+        dispatch["counters"] = list(dict.fromkeys(list(dispatch.get("counters", [])) + inherited))
+        dispatch.setdefault("layout", next((o.dispatch.get("layout") for o in included if o.dispatch.get("layout")), None))
     known = set(dispatch.get("counters", []))
     for i, c in enumerate(dispatch.get("counters", [])):
         if book.counters and c not in book.counters:
             book.problems.append(doc.error(f"未知的调度表指标 “{c}”", ("dispatch", "counters", i)))
     cl = Checklist(id=data["id"], title=data["title"], sector=data["sector"], window=window,
-                   params=params, rule_ids=ids, dispatch=dispatch, phases=data.get("phases") or [],
+                   params=params, rule_ids=ids, dispatch=dispatch, phases=phases,
                    raw=data, doc=doc, clauses=data.get("clauses"))
     for rid in ids:
         rule = book.rules[rid]
