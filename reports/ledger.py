@@ -4,7 +4,7 @@ Rows come either from evidence files (the enterprises' records.hazards, which al
 rectification date and 五到位) or from a ledger a bureau already holds (.xlsx or .csv with the 17
 columns of 附件2). Both become LedgerRow, so one `check_rows` validates both; a ledger file lacks
 status and 五到位 funds/emergency plan, so for it the checks that need them are narrowed (see
-docs/ledger.md).
+docs/tally.md).
 
 `check_rows(..., basis_validator=...)` takes the 判定依据 check as a parameter so that a later
 catalogue lookup (is this article in the catalogue, and does it apply to the enterprise's
