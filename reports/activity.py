@@ -37,6 +37,10 @@ class Bureau:
     file: str
 
 
+def not_listed(district: str, bureau: Bureau) -> str:
+    return f"区市 “{district}” 不在本局区市名单中（{'、'.join(bureau.districts)}）"
+
+
 @dataclass(frozen=True)
 class Activity:
     file: str
@@ -79,7 +83,7 @@ def from_document(doc: Document) -> ActivityFile:
     for i, raw in enumerate(data.get("activities") or []):
         path = ("activities", i)
         if raw["district"] not in bureau.districts:
-            raise doc.error(f"区市 “{raw['district']}” 不在本局区市名单中（{'、'.join(bureau.districts)}）",
+            raise doc.error(not_listed(raw['district'], bureau),
                             path + ("district",))
         try:
             day = parse_date(raw["date"])

@@ -22,7 +22,7 @@ from yinhuan.loader import Document, load_file
 from yinhuan.validate import validate
 
 from . import activity as activity_mod
-from .activity import ActivityFile, Bureau
+from .activity import ActivityFile, Bureau, not_listed
 
 
 def read_document(path: str | Path) -> Document:
@@ -177,17 +177,17 @@ def resolve_bureau(inputs: Inputs, districts_file: str | None = None, city: str 
     for af in inputs.activities:
         for a in af.activities:
             if a.district not in bureau.districts:
-                raise InputError(f"区市 “{a.district}” 不在本局区市名单中（{'、'.join(bureau.districts)}）",
+                raise InputError(not_listed(a.district, bureau),
                                  a.file, a.line, f"activities[{a.index}].district")
     for ff in inputs.findings:
         for r in ff.results:
             if r.district not in bureau.districts:
-                raise InputError(f"区市 “{r.district}” 不在本局区市名单中（{'、'.join(bureau.districts)}）",
+                raise InputError(not_listed(r.district, bureau),
                                  r.file, r.line, f"results[{r.index}].enterprise.district")
     for ev in inputs.evidence:
         d = ev.profile.get("district")
         if d not in bureau.districts:
             line = ev.doc.line_of(("enterprise", "district")) if ev.doc else None
-            raise InputError(f"区市 “{d}” 不在本局区市名单中（{'、'.join(bureau.districts)}）",
+            raise InputError(not_listed(d, bureau),
                              ev.file, line, "enterprise.district")
     return bureau

@@ -22,7 +22,7 @@ from yinhuan.dates import BadDate, parse_month, period_of
 from yinhuan.errors import InputError
 
 from . import layouts
-from .activity import Bureau
+from .activity import Bureau, not_listed
 from .hazards import Hazard, merge
 from .inputs import Inputs, Result
 
@@ -305,7 +305,7 @@ def find_metric(name: str, lay: dict) -> str:
 def explain(tally: Tally, metric: str, district: str | None = None) -> str:
     """The items behind one cell, with their sources: the answer to "why is this 7?"."""
     if district is not None and district not in tally.bureau.districts:
-        raise InputError(f"区市 “{district}” 不在本局区市名单中（{'、'.join(tally.bureau.districts)}）",
+        raise InputError(not_listed(district, tally.bureau),
                          None, None, "--district")
     cell = tally.cell(metric, district)
     spec = layouts.metrics()[metric]
