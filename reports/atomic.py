@@ -23,6 +23,7 @@ def write_all(outputs: dict[str | Path, bytes]) -> list[Path]:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
             staged.append((tmp, target))
     except BaseException:
         for tmp, _ in staged:
@@ -35,6 +36,12 @@ def write_all(outputs: dict[str | Path, bytes]) -> list[Path]:
 
 def write_bytes(target: str | Path, data: bytes) -> Path:
     return write_all({target: data})[0]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _unlink(path: str) -> None:

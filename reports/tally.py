@@ -229,7 +229,7 @@ def _activity(spec, activities, period):
         weight = {"count": a.count, "persons": a.persons, "latest_persons": a.persons,
                   "amount": a.amount, "yes_no": 1}[measure]
         unit = spec["unit"] if measure != "yes_no" else ""
-        yield a.district, (a.file, a.index), weight, f"{a.kind} {weight}{unit}".strip(), src
+        yield a.district, (a.file, a.index), weight, f"{a.kind} {weight}{unit}（{a.district}）", src
 
 
 # ---- the tally -----------------------------------------------------------------------------
@@ -319,8 +319,7 @@ def explain(tally: Tally, metric: str, district: str | None = None) -> str:
     if not items:
         lines.append("（无）")
     for n, item in enumerate(items, 1):
-        w = "" if item.weight == 1 and spec.get("measure") not in ("amount",) else f" ×{item.weight}"
-        lines.append(f"{n}. {item.label}{w}")
+        lines.append(f"{n}. {item.label}")
         for s in item.sources:
             lines.append(f"   - {s}")
     return "\n".join(lines)

@@ -296,3 +296,13 @@ def test_findings_of_another_checklist(tmp_path):
 def test_period_outside_campaign(tmp_path):
     code, msg = run(tally, "--checklist", "gongmao-2023", "--period", "2023-03", "--out", tmp_path, *GM_INPUTS)
     assert code == 2 and "--period" in msg and "不在专项行动期间" in msg
+
+
+def test_atomic_write_leaves_nothing_when_one_output_fails(tmp_path):
+    from yinhuan.reports.atomic import write_all
+    blocker = write(tmp_path / "not-a-dir", "x")
+    good = tmp_path / "out" / "a.csv"
+    with pytest.raises(OSError):
+        write_all({good: b"1", blocker / "b.csv": b"2"})
+    assert not good.exists()
+    assert not [p for p in (tmp_path / "out").iterdir()]   # no temporary files left behind
