@@ -201,17 +201,14 @@ def demo(fmt, engine):
         click.echo(json.dumps([r.to_json() for r in out], ensure_ascii=False, indent=2))
 
 
-def _register_optional():
-    """Commands owned by other modules register here, so the CLI stays one entry point."""
-    try:
-        from .reports.cli import ledger, tally
-    except ImportError:
-        return
+def _register_reports():
+    """The bureau's commands live with the report writers (yinhuan.reports); one entry point."""
+    from .reports.cli import ledger, tally
     main.add_command(tally)
     main.add_command(ledger)
 
 
-_register_optional()
+_register_reports()
 
 if __name__ == "__main__":
     main()
