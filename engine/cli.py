@@ -114,7 +114,7 @@ def _ask(runner, evidence, as_of):
 
 @main.group()
 def rules():
-    """规则作者工具：lint、test、list。"""
+    """规则作者工具：lint、test、coverage、list。"""
 
 
 @rules.command("lint")
@@ -158,6 +158,27 @@ def rules_test(engine, verbose, rule_ids):
         click.echo(f"警告：规则 {rid} 没有示例", err=True)
     click.echo(f"{len(results) - len(bad)} passed, {len(bad)} failed")
     sys.exit(EXIT_FAILED if bad else 0)
+
+
+@rules.command("coverage")
+@click.option("--checklist", "checklist_id", required=True, help="检查清单 id，如 gongmao-2023、mine-2023")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--rules", "rules_root", default=None, type=click.Path(exists=True, file_okay=False),
+              help="规则目录（默认随包安装的 rules/，其中 clauses/ 为条款文件）")
+@click.option("--checklists", "checklists_root", default=None, type=click.Path(exists=True, file_okay=False),
+              help="检查清单目录（默认随包安装的 checklists/）")
+def rules_coverage(checklist_id, fmt, rules_root, checklists_root):
+    """逐条列出通知条款及实现它的规则；有条款无规则实现时退出码为 1。"""
+    from .coverage import coverage, render_table
+    from .rulebook import load_rulebook
+    book = load_rulebook(rules_root, checklists_root)
+    book.raise_problems()
+    cov = coverage(book, checklist_id, Path(rules_root) if rules_root else None)
+    if fmt == "json":
+        click.echo(json.dumps(cov.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_table(cov))
+    sys.exit(0 if cov.ok else EXIT_FAILED)
 
 
 @rules.command("list")

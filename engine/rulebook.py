@@ -126,6 +126,9 @@ def load_rulebook(rules_root: Path | None = None, checklists_root: Path | None =
     if checklists_root.exists():
         for path in checklist_order(sorted(checklists_root.glob("*.yaml"))):
             _load_checklist(book, path)
+    # a mistyped source.implements id would silently leave a notice clause uncovered
+    from .coverage import implements_problems
+    book.problems.extend(implements_problems(book, rules_root))
     return book
 
 
