@@ -102,15 +102,17 @@ def test_every_mine_clause_is_implemented_by_a_rule_of_the_checklist(mine_rules)
 
 
 def test_coverage_command_shows_none_uncovered():
+    import json
     from click.testing import CliRunner
     from yinhuan.cli import main
-    rules_group = main.commands.get("rules") if hasattr(main, "commands") else None
-    if rules_group is None or "coverage" not in getattr(rules_group, "commands", {}):
-        pytest.skip("`yinhuan rules coverage` is not there yet; covered by the test above")
-    res = CliRunner().invoke(main, ["rules", "coverage", "--checklist", "mine-2023"])
+    res = CliRunner().invoke(main, ["rules", "coverage", "--checklist", "mine-2023", "--format", "json"])
     assert res.exit_code == 0, res.output
-    for c in clause_data()["clauses"]:
-        assert c["id"] in res.output
+    report = json.loads(res.output)
+    ids = [c["id"] for c in clause_data()["clauses"]]
+    assert report["total"] == report["covered"] == len(ids) == 36
+    assert report["uncovered"] == [] and report["unknown_implements"] == []
+    assert [c["id"] for c in report["clauses"]] == ids
+    assert all(c["rules"] for c in report["clauses"])
 
 
 # ---- every mine rule: examples, counters ---------------------------------------------------------
