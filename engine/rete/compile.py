@@ -41,11 +41,12 @@ class Pattern:
 @dataclass
 class DRule:
     """One durable rule: its spec without the action, and what assertion it needs."""
-    spec: dict
+    specs: list        # one or more durable rules (or-groups beside joins are expanded)
     types: set
     negated: set
     edges: set
     profile_keys: set
+    probes: list = field(default_factory=list)   # [(DRule, negated)]: independent exists
 
 
 class SelectionCompiler:
@@ -55,6 +56,7 @@ class SelectionCompiler:
         self.types_of: dict[str, str] = {}
         self.edges: set = set()
         self.profile_keys: set = set()
+        self.probes: list = []
         self.subject = self._new(fact, alias, negated=False)
 
     def _new(self, fact, alias, negated) -> Pattern:
@@ -90,10 +92,12 @@ class SelectionCompiler:
     def _exists(self, node: C.Exists, cur: Pattern, negated: bool) -> None:
         if node.min != 1:
             raise Refused("exists 的 min 大于 1（durable-rules 无法计数匹配）")
-        if negated and any(p.fact == node.fact and not p.negated for p in self.patterns):
-            raise Refused(f"同一规则中 {node.fact} 既被肯定匹配又被否定（durable-rules 否定缺陷无法按断言顺序规避）")
-        if not negated and any(p.fact == node.fact and p.negated for p in self.patterns):
-            raise Refused(f"同一规则中 {node.fact} 既被肯定匹配又被否定（durable-rules 否定缺陷无法按断言顺序规避）")
+        if not _outer_refs(node):
+            # Independent of the outer facts: a separate rule whose result gates this one. Inside
+            # one rule durable-rules never binds one fact to two patterns, so `exists documents`
+            # inside a documents selection would miss the subject itself.
+            self.probes.append((compile_selection(node.fact, node.where, node.alias), negated))
+            return
         q = self._new(node.fact, node.alias, negated)
         self.add(node.where, q)
 
@@ -210,22 +214,84 @@ class SelectionCompiler:
 
     # ---- emit -----------------------------------------------------------------------------
     def emit(self) -> DRule:
-        pats = []
+        """Patterns with joins get no or-groups (wrong results upstream): their constant
+        or-groups are expanded into alternatives — several rules for a positive pattern (a
+        union), several x$not patterns for a negated one (none of any)."""
+        variants = [[]]   # each: list of positive pattern dicts
+        negs = []
         for p in self.patterns:
-            items = [{"t": p.fact}] + _flatten(p.tests)
-            if p.joins:
-                if any("$or" in t for t in items):
-                    raise Refused("含跨记录关联的匹配中不能再有或（any）分组（durable-rules 对此给出错误结果）")
-                items += [e for e, _ in p.joins]
-                items.append({"$gte": {"_k": {p.joins[-1][1]: "_k"}}})   # PAD, last (upstream #381)
-            expr = items[0] if len(items) == 1 else {"$and": items}
-            pats.append({"x$not": expr} if p.negated else {p.name: expr})
-        pos = [p for p in pats if "x$not" not in p]
-        spec = {"all": pos + [p for p in pats if "x$not" in p]}
-        _check_whitelist(spec["all"])
+            if not p.joins:
+                items = [{"t": p.fact}] + _flatten(p.tests)
+                alts = [items]
+            else:
+                alts = [[{"t": p.fact}] + a for a in _dnf(p.tests)]
+                if len(alts) > MAX_ALTERNATIVES:
+                    raise Refused(f"或（any）分组展开后超过 {MAX_ALTERNATIVES} 种组合")
+                pad = {"$gte": {"_k": {p.joins[-1][1]: "_k"}}}   # PAD, last (upstream #381)
+                alts = [a + [e for e, _ in p.joins] + [pad] for a in alts]
+            exprs = [a[0] if len(a) == 1 else {"$and": a} for a in alts]
+            if p.negated:
+                negs.extend({"x$not": e} for e in exprs)
+            else:
+                variants = [v + [{p.name: e}] for v in variants for e in exprs]
+                if len(variants) > MAX_ALTERNATIVES:
+                    raise Refused(f"或（any）分组展开后超过 {MAX_ALTERNATIVES} 种组合")
+        self._check_self_joins()
+        specs = [{"all": v + negs} for v in variants]
+        _check_whitelist(specs)
         types = {p.fact for p in self.patterns if not p.fact.startswith("@")}
-        return DRule(spec, types, {p.fact for p in self.patterns if p.negated}, set(self.edges),
-                     set(self.profile_keys))
+        return DRule(specs, types, {p.fact for p in self.patterns if p.negated}, set(self.edges),
+                     set(self.profile_keys), list(self.probes))
+
+    def _check_self_joins(self) -> None:
+        """Two patterns on one fact type are safe only if no fact can satisfy both (durable
+        never binds one fact twice, native would): shown by `$eq` on one field with two values."""
+        for i, a in enumerate(self.patterns):
+            for b in self.patterns[i + 1:]:
+                if a.fact != b.fact:
+                    continue
+                if a.negated or b.negated:
+                    raise Refused(f"同一规则中 {a.fact} 既被肯定匹配又被否定（durable-rules 否定缺陷无法按断言顺序规避）")
+                ea, eb = _eqs(a.tests), _eqs(b.tests)
+                if not any(k in eb and ea[k] != eb[k] for k in ea):
+                    raise Refused(f"{a.fact} 与外层同类记录关联，且无法证明两者不是同一条记录"
+                                  "（durable-rules 不会把同一条记录同时绑定到两个模式）")
+
+
+MAX_ALTERNATIVES = 16
+
+
+def _eqs(tests: list) -> dict:
+    out = {}
+    for t in _flatten(tests):
+        if set(t) == {"$eq"} and len(t["$eq"]) == 1:
+            (k, v), = t["$eq"].items()
+            if not isinstance(v, dict):
+                out[k] = v
+    return out
+
+
+def _dnf(tests: list) -> list[list]:
+    """A conjunction with nested or-groups as a list of flat conjunctions."""
+    out = [[]]
+    for t in tests:
+        if set(t) == {"$and"}:
+            alts = _dnf(t["$and"])
+        elif set(t) == {"$or"}:
+            alts = [a for x in t["$or"] for a in _dnf([x])]
+        else:
+            alts = [[t]]
+        out = [o + a for o in out for a in alts]
+        if len(out) > MAX_ALTERNATIVES:
+            raise Refused(f"或（any）分组展开后超过 {MAX_ALTERNATIVES} 种组合")
+    return out
+
+
+def _outer_refs(node: C.Exists) -> bool:
+    """Does the exists refer to an alias bound outside it?"""
+    inner = {n.alias for n in C.walk(node) if isinstance(n, C.Exists) and n.alias}
+    return any(isinstance(r, C.Ref) and r.root == "var" and r.alias not in inner
+               for n in C.walk(node) if isinstance(n, C.Cmp) for r in (n.left, n.right))
 
 
 def _true() -> dict:
@@ -295,7 +361,7 @@ def _check_whitelist(node) -> None:
 # ---- regular expressions ---------------------------------------------------------------------
 
 _ESC = {"d": "%d", "s": "%s"}
-_PUNCT = set(".^$*+?()[]{}|\\-/%")
+_PUNCT = set(".*+?()[]{}|%")   # escapes durable accepts as %x (%^ %$ %- %/ fail with 501)
 
 
 def lua_pattern(rx: str) -> str:

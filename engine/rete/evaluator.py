@@ -47,16 +47,23 @@ def partition(drules: list[tuple], limit: int = MAX_PER_TYPE) -> list[list[tuple
     groups: list[tuple[list, dict]] = []
     for key, dr in drules:
         touched = dr.types | {f"@{t}.{f}" for t, f in dr.edges}
+        n = len(dr.specs)
         for members, counts in groups:
-            if all(counts[t] < limit for t in touched):
+            if all(counts[t] + n <= limit for t in touched):
                 break
         else:
             members, counts = [], defaultdict(int)
             groups.append((members, counts))
         members.append((key, dr))
         for t in touched:
-            counts[t] += 1
+            counts[t] += n
     return [m for m, _ in groups]
+
+
+def _with_probes(key, dr: DRule):
+    yield key, dr
+    for i, (probe, _neg) in enumerate(dr.probes):
+        yield from _with_probes(key + (i,), probe)
 
 
 class ReteEvaluator:
@@ -66,13 +73,16 @@ class ReteEvaluator:
         compiled = {r.id: compile_rule(r, checklist) for r in self.rules}   # refuse before loading C
         self.host = Host()
         self._hits: dict = defaultdict(set)
-        items = [((rid, name), dr) for rid, sels in compiled.items() for name, dr in sels.items()]
+        self.compiled = compiled
+        items = [item for rid, sels in compiled.items() for name, dr in sels.items()
+                 for item in _with_probes((rid, name), dr)]
         self.rulesets = [self._register(group) for group in partition(items)]
 
     def _register(self, group) -> _Ruleset:
         rules, types, negated, edges, keys = {}, set(), set(), set(), set()
         for i, (key, dr) in enumerate(group):
-            rules[f"r{i}"] = dict(dr.spec, run=self.host.safe(self._collector(key)))
+            for j, spec in enumerate(dr.specs):
+                rules[f"r{i}_{j}"] = dict(spec, run=self.host.safe(self._collector(key)))
             types |= dr.types
             negated |= dr.negated
             edges |= dr.edges
@@ -86,6 +96,13 @@ class ReteEvaluator:
             hits[key].add(c._m[SUBJECT]["_fid"])
         return collect
 
+    def _matched(self, key, dr: DRule) -> set:
+        """The subject ids, kept only if every independent exists (probe) came out as required."""
+        for i, (probe, negated) in enumerate(dr.probes):
+            if bool(self._matched(key + (i,), probe)) == negated:
+                return set()
+        return self._hits.get(key, set())
+
     def evaluate(self, evidence, as_of) -> list[Finding]:
         self._hits.clear()
         for rs in self.rulesets:
@@ -97,7 +114,7 @@ class ReteEvaluator:
         for rule in self.rules:
             sel = {}
             for name, (fact, _cond, _alias) in resolved_selections(rule, self.checklist).items():
-                got = self._hits.get((rule.id, name), set())
+                got = self._matched((rule.id, name), self.compiled[rule.id][name])
                 if fact == PROFILE_TYPE:
                     sel[name] = [evidence.profile] if PROFILE_ID in got else []
                 else:
