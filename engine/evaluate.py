@@ -13,6 +13,7 @@ from . import checks
 from . import conditions as C
 from .checks.context import CheckContext
 from .compile_native import Env, FactIndex, compile_condition
+from .catalogue import not_in_force
 from .errors import InputError
 from .findings import NA, Finding, Outcome, make_finding
 
@@ -85,8 +86,11 @@ def evaluate(compiled_rules: list[CompiledRule], evidence, checklist, as_of: dat
 
 
 def outcome_of(rule, sel: dict, ctx: CheckContext, evidence) -> Outcome:
-    """Applicability first, then the check kind's decision (shared by both back ends)."""
-    why_not = applicable(rule, evidence.profile, sel)
+    """Applicability first, then the check kind's decision (shared by both back ends).
+
+    A criterion rule evaluated before its standard took effect is 不适用 with a plain reason:
+    the catalogue does not cover the earlier (2017) texts, and silence would read as a pass."""
+    why_not = not_in_force(rule, ctx.as_of) or applicable(rule, evidence.profile, sel)
     if why_not:
         return Outcome(NA, why_not)
     return checks.decide(rule, sel, ctx)

@@ -212,8 +212,39 @@ def _register(by_id: dict, rid: str, fact: dict, doc: Document, path: tuple) -> 
     by_id[rid] = fact
 
 
+def _observation_refs() -> dict[str, dict[str, str]]:
+    """{observation kind: {field: kind of the observation it names}} from the schema's x-ref-kind."""
+    defs = schema("evidence")["$defs"]
+    out = {}
+    for branch in defs["observation"].get("allOf", []):
+        kind = branch["if"]["properties"]["kind"]["const"]
+        d = defs[branch["then"]["$ref"].rsplit("/", 1)[-1]]
+        refs = {f: v["x-ref-kind"] for f, v in d["properties"].items() if isinstance(v, dict) and "x-ref-kind" in v}
+        if refs:
+            out[kind] = refs
+    return out
+
+
+def _check_observation_refs(facts: dict, doc: Document) -> None:
+    """An observation that names another (速冻装置.room -> 作业间) must name one of the right kind:
+    a dangling id would make a fact-pattern join silently find nothing, i.e. pass."""
+    obs = facts.get("observations") or []
+    kinds = {o["id"]: o.get("kind") for o in obs}
+    refs = _observation_refs()
+    for i, o in enumerate(obs):
+        for field_, want in refs.get(o.get("kind"), {}).items():
+            target = o.get(field_)
+            if target is None:
+                continue
+            if kinds.get(target) != want:
+                got = f"（该 id 为{kinds[target]}）" if target in kinds else ""
+                raise doc.error(f"{field_} 应为一条“{want}”观察记录的 id，“{target}” 不是{got}",
+                                ("records", "observations", i, field_))
+
+
 def _check_references(facts: dict, doc: Document) -> None:
     """attendees / participants / permit workers must name workers of this file, when a roster is given."""
+    _check_observation_refs(facts, doc)
     if "workers" not in facts:
         return
     roster = {w["id"] for w in facts["workers"]}

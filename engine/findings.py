@@ -42,12 +42,24 @@ class Finding:
     remedy: str
     criterion: str | None = None
     details: dict = field(default_factory=dict)
+    basis: str | None = None          # 判定依据: the catalogue's exact citation (criterion rules)
+    basis_summary: str | None = None  # our paraphrase, labelled 摘要 (never shown as the text)
+    unconfirmed: bool = False         # the catalogue entry is not yet checked: 条文待核实
+
+    @property
+    def major_hazard(self) -> bool:
+        """A criterion met: a 重大事故隐患 for the ledger (not a 家 counter of the dispatch table)."""
+        return self.status == FAIL and self.criterion is not None
 
     def to_json(self) -> dict:
-        return {"rule": self.rule, "title": self.title, "status": self.status, "reason": self.reason,
-                "source": self.source, "source_text": self.source_text, "evidence": self.evidence,
-                "counters": self.counters, "remedy": self.remedy, "criterion": self.criterion,
-                "details": jsonable(self.details)}
+        out = {"rule": self.rule, "title": self.title, "status": self.status, "reason": self.reason,
+               "source": self.source, "source_text": self.source_text, "evidence": self.evidence,
+               "counters": self.counters, "remedy": self.remedy, "criterion": self.criterion,
+               "details": jsonable(self.details)}
+        if self.criterion:
+            out.update({"basis": self.basis, "basis_summary": self.basis_summary,
+                        "unconfirmed": self.unconfirmed, "major_hazard": self.major_hazard})
+        return out
 
 
 def make_finding(rule, outcome: Outcome, evidence) -> Finding:
@@ -55,10 +67,20 @@ def make_finding(rule, outcome: Outcome, evidence) -> Finding:
     for fid in sorted(outcome.evidence, key=str):
         fact = evidence.by_id.get(fid)
         records.append(record_ref(fid, fact))
-    return Finding(rule=rule.id, title=rule.title, status=outcome.status, reason=outcome.reason,
-                   source=rule.source_text, source_text=rule.source.get("text", ""),
+    basis = summary = None
+    unconfirmed = False
+    cid = rule.raw.get("criterion")
+    if cid:
+        from .catalogue import load_catalogues
+        entry = load_catalogues().entry(cid)
+        if entry is not None:
+            basis, summary, unconfirmed = entry.citation, entry.summary_text, entry.unconfirmed
+    reason = outcome.reason + ("（条文待核实）" if unconfirmed and outcome.status == FAIL else "")
+    return Finding(rule=rule.id, title=rule.title, status=outcome.status, reason=reason,
+                   source=basis or rule.source_text, source_text=rule.source.get("text", ""),
                    evidence=records, counters=list(rule.counters) if outcome.status == FAIL else [],
-                   remedy=rule.remedy, criterion=rule.raw.get("criterion"), details=outcome.details)
+                   remedy=rule.remedy, criterion=cid, details=outcome.details,
+                   basis=basis, basis_summary=summary, unconfirmed=unconfirmed)
 
 
 _LABEL_KEYS = ("title", "kind", "topic", "name", "description")

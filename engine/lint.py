@@ -47,10 +47,15 @@ def lint(paths: list[Path]) -> tuple[list[InputError], dict]:
             problems.append(rule.doc.error(f"规则 {rule.id} 没有示例（至少一个通过、一个不通过）", rule.path + ("id",)))
             continue
         expects = {e["expect"] for e in rule.examples}
+        if rule.kind == "notice":
+            continue  # always 不适用: one example showing the wording is enough
         if rule.kind != "judgement" and not ({"符合"} <= expects and "不符合" in expects):
             problems.append(rule.doc.error(f"规则 {rule.id} 的示例应至少各有一个“符合”和“不符合”",
                                            rule.path + ("examples",)))
         if rule.counters == [] and "不符合" in expects and rule.source["document"].endswith("方案"):
             problems.append(rule.doc.error(f"规则 {rule.id} 可能不符合，却未指明计入的调度表指标", rule.path + ("id",)))
+    if rules_root is None:  # the shipped rules must cover the shipped catalogue, item by item
+        from .catalogue import lint_problems
+        problems.extend(lint_problems(book))
     problems.sort(key=lambda e: (e.file or "", e.line or 0))
     return problems, {"rules": len(book.rules), "checklists": len(book.checklists)}

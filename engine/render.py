@@ -39,6 +39,10 @@ def render_result(result, verbose: bool = False) -> str:
                 lines.append(f"{indent}证据：{ids}{more}")
             if f.counters:
                 lines.append(f"{indent}计入：{'；'.join(f.counters)}")
+            if f.basis and f.status in (FAIL, INSUFFICIENT):
+                lines.append(f"{indent}{f.basis_summary}")
+            if f.major_hazard:
+                lines.append(f"{indent}重大事故隐患：判定依据 {f.basis}" + ("（条文待核实）" if f.unconfirmed else ""))
             if f.status in (FAIL, INSUFFICIENT) and f.remedy:
                 lines.append(f"{indent}整改：{f.remedy}")
     s = result.summary

@@ -9,7 +9,7 @@ Every kind is split in two so that both evaluators share the arithmetic but not 
 """
 from __future__ import annotations
 
-from . import coverage, each, exists, frequency, judgement, none, profile
+from . import coverage, each, exists, frequency, judgement, none, notice, profile
 
 KINDS = {
     "exists": exists,
@@ -19,6 +19,7 @@ KINDS = {
     "coverage": coverage,
     "profile": profile,
     "judgement": judgement,
+    "notice": notice,
 }
 
 

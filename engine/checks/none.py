@@ -2,16 +2,23 @@
 
 The matching records are the violations. This is also how fact-pattern major-hazard criteria are
 written: the pattern describes the hazard, and a match is a finding.
+
+Optional `subject` (a condition over the same fact type, e.g. kind = 速冻装置) names what the
+pattern is about. When no record is a subject, nothing was looked at, so the answer is not 符合
+but `if_absent` (default 证据不足; 不适用 where the thing may simply not exist at the site).
 """
 from __future__ import annotations
 
-from ..findings import FAIL, PASS, Outcome, ids_text
+from ..findings import FAIL, INSUFFICIENT, PASS, Outcome, ids_text
 from .context import missing_section
 
 
 def selections(rule):
     c = rule.check
-    return {"match": (c["fact"], rule.conditions["where"], c.get("as"))}
+    out = {"match": (c["fact"], rule.conditions["where"], c.get("as"))}
+    if "subject" in c:
+        out["subject"] = (c["fact"], rule.conditions["subject.where"], None)
+    return out
 
 
 def decide(rule, sel, ctx) -> Outcome:
@@ -22,4 +29,10 @@ def decide(rule, sel, ctx) -> Outcome:
     bad = [f["id"] for f in sel["match"]]
     if bad:
         return Outcome(FAIL, f"存在{what}：{ids_text(bad)}", bad, {"violations": bad})
+    if "subject" in c:
+        looked = [f["id"] for f in sel["subject"]]
+        if not looked:
+            subj = c["subject"]
+            return Outcome(subj.get("if_absent", INSUFFICIENT), f"未记录{subj['what']}，无法判定是否存在{what}")
+        return Outcome(PASS, f"未发现{what}（已核查{c['subject']['what']} {ids_text(looked)}）", looked)
     return Outcome(PASS, f"未发现{what}（已核查 {len(ctx.evidence.facts.get(c['fact'], []))} 条记录）")

@@ -1,0 +1,25 @@
+"""notice: a line the checklist must show but that is never a pass or a failure — e.g. what
+《工贸企业重大事故隐患判定标准》第二条 hands to other regulations (危险化学品、消防、燃气、特种设备).
+
+Why a kind of its own: such matters must be reported as outside the standard, not silently passed
+(a `none` rule would print 符合) and not left unanswered (a judgement would print 证据不足). The
+status is always 不适用; the reason lists the records (optional `fact`/`where`) it concerns.
+"""
+from __future__ import annotations
+
+from ..findings import NA, Outcome, ids_text
+
+
+def selections(rule):
+    c = rule.check
+    if "fact" not in c:
+        return {}
+    return {"match": (c["fact"], rule.conditions.get("where"), None)}
+
+
+def decide(rule, sel, ctx) -> Outcome:
+    c = rule.check
+    hits = [f["id"] for f in sel.get("match", [])]
+    if hits:
+        return Outcome(NA, f"{c['text']}：{c['what']} {ids_text(hits)}", hits)
+    return Outcome(NA, c.get("otherwise", c["text"]))
