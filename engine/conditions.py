@@ -17,7 +17,7 @@ match a fact without x). To test absence, write `{field: x, is_set: false}`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import InputError

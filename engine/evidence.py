@@ -20,7 +20,6 @@ from typing import Any
 
 from . import creditcode
 from .dates import BadDate, parse_date
-from .errors import InputError
 from .loader import Document, load_file, parse_text
 from .resources import schema
 from .validate import validate

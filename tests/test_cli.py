@@ -106,7 +106,6 @@ def test_ask_saves_each_answer_and_resumes(tmp_path):
 def _judgement_rules(checklist_id):
     from yinhuan.rulebook import load_rulebook
     book = load_rulebook()
-    profile = yaml.safe_load((EXAMPLES / "gm-machinery.yaml").read_text(encoding="utf-8"))["enterprise"]
     return [r.id for r in book.rules_of(book.checklist(checklist_id)) if r.kind == "judgement"]
 
 

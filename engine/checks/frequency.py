@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from ..dates import PERIOD_NAMES, chinese_form, periods_overlapping
+from ..dates import chinese_form, periods_overlapping
 from ..findings import FAIL, NOT_DUE, PASS, Outcome
 from .context import fact_date, missing_section
 
