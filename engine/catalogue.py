@@ -63,6 +63,7 @@ class Standard:
     outside_scope: list = field(default_factory=list)
     entries: list = field(default_factory=list)
     not_covered: str = ""
+    example_entry: str = ""
 
 
 @dataclass
@@ -78,7 +79,9 @@ class Catalogues:
         return self.by_id.get(entry_id)
 
     def for_citation(self, text: str) -> Entry | None:
-        return self.by_citation.get(normalise_citation(text, self.standards))
+        """The entry a 判定依据 names: its citation (in the forms ledgers write) or its id."""
+        t = normalise_citation(text, self.standards)
+        return self.by_citation.get(t) or self.by_id.get(t)
 
 
 def load_catalogue_file(path: Path) -> Standard:
@@ -90,7 +93,7 @@ def load_catalogue_file(path: Path) -> Standard:
                    number=s["number"], effective=parse_date(s["effective"]),
                    rule_document=s["rule_document"], sector=s["sector"], file=str(path),
                    outside_scope=(d.get("outside_scope") or {}).get("regimes", []),
-                   not_covered=s.get("not_covered", ""))
+                   not_covered=s.get("not_covered", ""), example_entry=s.get("example_entry", ""))
     for i, e in enumerate(d["entries"]):
         if not e["citation"].startswith(std.short_title):
             raise doc.error(f"citation 应以 {std.short_title} 开头", ("entries", i, "citation"))
@@ -187,14 +190,34 @@ def basis_problem(citation: str, profile: dict, found_on: date | None = None,
     cats = load_catalogues(root)
     entry = cats.for_citation(citation)
     if entry is None:
-        known = "、".join(s.short_title for s in cats.standards)
-        return f"判定依据“{citation}”不在判定标准目录中（目录收录：{known}各条项，须写到项/分项）"
+        examples = "或 ".join(cats.entry(s.example_entry).citation for s in cats.standards if cats.entry(s.example_entry))
+        return f"判定依据“{citation}”不在判定标准目录中（须为目录所收条项，写到项/分项，如 {examples}）"
     why = applies_problem(entry, profile)
     if why:
         return f"判定依据“{entry.citation}”不适用于本企业：{why}"
     if found_on is not None and found_on < entry.effective:
         return not_in_force_text(entry.standard, entry.effective)
     return None
+
+
+def ledger_basis(basis: str, row) -> str | None:
+    """`basis_validator` for reports' `ledger check`: basis_problem on the profile a ledger row
+    carries. A row read from evidence knows the enterprise (row.hazard); a row of a ledger file
+    only has the 行业 and 领域 columns, so 领域 “有限空间” stands for 第十三条's H₂S/CO confined-space
+    work there (the ledger has no finer column)."""
+    h = getattr(row, "hazard", None)
+    if h is not None:
+        profile = {"sector": h.sector, "industry": h.industry, "domains": list(h.domains),
+                   "mine_types": list(h.mine_types)}
+    else:
+        v = row.values
+        mine = v.get("行业") == "非煤矿山"
+        field_ = [x for x in str(v.get("领域", "")).replace("，", "、").split("、") if x]
+        profile = {"sector": "非煤矿山" if mine else "工贸", "industry": None if mine else v.get("行业"),
+                   "domains": [] if mine else field_, "mine_types": field_ if mine else []}
+    if "有限空间" in profile["domains"]:
+        profile["flags"] = {"confined_space_toxic": True}
+    return basis_problem(basis, profile, getattr(row, "found_on", None))
 
 
 # ---- effective dates -------------------------------------------------------------------------

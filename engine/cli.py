@@ -55,8 +55,10 @@ def _write_out(text: str, out: str | None) -> None:
 @click.option("--ask", is_flag=True, help="逐项询问尚未回答的判断项，并立即写回证据文件")
 @click.option("--verbose", "-v", is_flag=True, help="符合项也显示理由和证据")
 @click.option("--out", default=None, help="写入文件（整文件原子写入）而不是标准输出")
+@click.option("--ledger-out", "ledger_out", default=None,
+              help="把判定为重大事故隐患的检查结果写成台账记录（records.hazards，供 yinhuan ledger export 读取）；多家企业时给目录")
 @click.argument("evidence_files", nargs=-1, required=True, type=click.Path())
-def check(checklist_id, as_of, fmt, engine, ask, verbose, out, evidence_files):
+def check(checklist_id, as_of, fmt, engine, ask, verbose, out, ledger_out, evidence_files):
     """对一家或多家企业的证据文件运行检查清单。"""
     from .evidence import load_evidence
     from .render import render_result
@@ -73,6 +75,10 @@ def check(checklist_id, as_of, fmt, engine, ask, verbose, out, evidence_files):
     if ask:
         evidences = [_ask(runner, ev, as_of) for ev in evidences]
     results = [runner.run(ev, as_of) for ev in evidences]
+    if ledger_out:
+        from .ledger_out import write_ledger_out
+        for path, n in write_ledger_out(results, ledger_out):
+            click.echo(f"已写入重大事故隐患台账记录 {path}（{n} 条）", err=True)
     if fmt == "json":
         cl = runner.checklist
         doc = {"yinhuan_findings": 1,

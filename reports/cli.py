@@ -199,7 +199,8 @@ def ledger_export(period, cumulative, district, city, out, filed_on, inputs):
 @_exit_on_input_error
 def ledger_check(as_of, inputs):
     day = _date_option(as_of, "--as-of") or date.today()
-    rows, problems = check_ledger(inputs, day)
+    from yinhuan.catalogue import ledger_basis  # 判定依据 must be a catalogue item that applies
+    rows, problems = check_ledger(inputs, day, ledger_basis)
     for p in problems:
         click.echo(str(p))
     errors = [p for p in problems if p.severity == ERROR]

@@ -85,7 +85,8 @@ def gongmao(ref: dict) -> dict:
         entries.append(_entry(raw, article, item, applies, str(std["effective"])))
     return {"catalogue": "gongmao-2023",
             "standard": {**{k: str(v) for k, v in std.items()}, "short_title": f"《{std['title']}》",
-                         "rule_document": "工贸判定标准", "sector": "工贸"},
+                         "rule_document": "工贸判定标准", "sector": "工贸",
+                         "example_entry": "GM-12-2"},  # the notice's 附件2 cites 第十二条第（二）项
             "outside_scope": {"article": "第二条", "regimes": GONGMAO_OUTSIDE},
             "entries": entries}
 
@@ -102,7 +103,7 @@ def mine(ref: dict) -> dict:
                               str(std["effective"])))
     return {"catalogue": "mine-2022",
             "standard": {**{k: str(v) for k, v in std.items()}, "short_title": f"《{std['title']}》",
-                         "rule_document": "矿山判定标准", "sector": "非煤矿山",
+                         "rule_document": "矿山判定标准", "sector": "非煤矿山", "example_entry": "MINE-UG-1-1",
                          "not_covered": "《金属非金属矿山重大事故隐患判定标准补充情形》（矿安〔2024〕41号，2024-04-23，8项）未收录"},
             "parts": [{"part": p, "mine_type": t} for p, t in MINE_PARTS.values()],
             "entries": entries}
