@@ -1,10 +1,11 @@
-"""Stage 3b, compile (native back end): condition trees to Python closures over indexed facts.
+"""Stage 3b, compile (native back end): condition trees to Python over indexed facts.
 
-A condition compiles once per (rule, checklist) into a predicate `pred(fact, env) -> bool`, where
+A condition compiles once per (rule, checklist) into a predicate `pred(fact, env) -> bool` (or a
+whole selection loop), generated from templates (see below), where
 env maps pattern aliases to bound facts and carries the enterprise's profile and fact index.
 Equality joins inside `exists` (`{field: worker, eq: {var: w.id}}`, or `{field: id, in: {var:
 p.workers}}`) look candidates up in a per-enterprise hash index built on first use, so a join costs
-one dict lookup instead of a scan. Nothing here calls eval: rules are data.
+one dict lookup instead of a scan. Rule text never becomes code: rules are data.
 """
 from __future__ import annotations
 
@@ -149,60 +150,121 @@ def coerce_literal(value, kind: str | None):
 
 
 # ---- compiling -------------------------------------------------------------------------------
+#
+# A condition compiles to the source of one Python function, built from a fixed set of templates,
+# then to code with compile(). Every value that comes from a rule — field names, literals, regular
+# expressions, nested patterns — is bound in the function's namespace under a generated name
+# (c0, c1, ...); the generated source holds only those names and Python operators. So a rule's
+# text can never become code, while the predicate runs as straight-line Python with no closure
+# call per comparison.
+
+_SET_EMPTY = (MISSING, None, "", [])
+_INLINE_ORDER = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+class _Source:
+    """Accumulates the generated expression's constants."""
+
+    def __init__(self):
+        self.ns: dict[str, Any] = {"MISSING": MISSING, "_walk": _walk, "_EMPTY": _SET_EMPTY}
+        self.n = 0
+
+    def const(self, value) -> str:
+        name = f"c{self.n}"
+        self.n += 1
+        self.ns[name] = value
+        return name
+
+    def tmp(self) -> str:
+        self.n += 1
+        return f"_v{self.n}"
+
+    def value(self, ref: C.Ref) -> str:
+        if ref.root == "field":
+            obj = "f"
+        elif ref.root == "profile":
+            obj = f"e[{self.const('$profile')}]"
+        else:
+            obj = f"e[{self.const(ref.alias)}]"
+        if len(ref.path) == 1:
+            return f"{obj}.get({self.const(ref.path[0])}, MISSING)"
+        return f"_walk({obj}, {self.const(tuple(ref.path))})"
+
 
 def compile_condition(node: Any, current: str | None, aliases: dict | None = None) -> Pred:
-    """Compile an NNF condition (params already resolved) evaluated against facts of `current`."""
-    aliases = dict(aliases or {})
+    """Compile an NNF condition (params already resolved) evaluated against facts of `current`
+    into `pred(fact, env) -> bool`."""
+    src = _Source()
+    body = _expr(node, current, dict(aliases or {}), src)
+    return _function(f"def pred(f, e):\n    return {body}\n", src.ns, "pred")
+
+
+def compile_selection(node: Any, current: str | None, alias: str | None, aliases: dict | None = None):
+    """Compile a whole selection: `select(facts, env) -> [facts matching node]`, binding each
+    fact to `alias` (for joins) as it goes. One generated loop, no call per fact."""
+    src = _Source()
+    body = _expr(node, current, dict(aliases or {}), src)
+    bind = f"        e[{src.const(alias)}] = f\n" if alias else ""
+    code = ("def select(facts, e):\n    out = []\n    add = out.append\n    for f in facts:\n"
+            f"{bind}        if {body}:\n            add(f)\n    return out\n")
+    return _function(code, src.ns, "select")
+
+
+def _function(code: str, ns: dict, name: str):
+    exec(compile(code, "<yinhuan-condition>", "exec"), ns)  # code built from templates only
+    return ns[name]
+
+
+def _expr(node: Any, current, aliases, src: _Source) -> str:
     if node is None:
-        return lambda f, e: True
+        return "True"
     if isinstance(node, C.All):
-        preds = [compile_condition(i, current, aliases) for i in node.items]
-        if not preds:
-            return lambda f, e: True
-        if len(preds) == 1:
-            return preds[0]
-        if len(preds) == 2:
-            p0, p1 = preds
-            return lambda f, e: p0(f, e) and p1(f, e)
-        return lambda f, e: all(p(f, e) for p in preds)
+        return "(" + " and ".join(_expr(i, current, aliases, src) for i in node.items) + ")" if node.items else "True"
     if isinstance(node, C.Any_):
-        preds = [compile_condition(i, current, aliases) for i in node.items]
-        return lambda f, e: any(p(f, e) for p in preds)
+        return "(" + " or ".join(_expr(i, current, aliases, src) for i in node.items) + ")"
     if isinstance(node, C.Not):
-        inner = compile_condition(node.item, current, aliases)
-        return lambda f, e: not inner(f, e)
+        return f"(not {_expr(node.item, current, aliases, src)})"
     if isinstance(node, C.Exists):
-        return _compile_exists(node, current, aliases)
+        return f"{src.const(_compile_exists(node, current, aliases))}(f, e)"
     if isinstance(node, C.Cmp):
-        return _compile_cmp(node, current, aliases)
+        return _cmp(node, current, aliases, src)
     raise TypeError(node)
 
 
-def _compile_cmp(node: C.Cmp, current, aliases) -> Pred:
-    get_l = _getter(node.left)
+def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
+    left = src.value(node.left)
     op = node.op
     if op == "is_set":
-        want = node.right.value
-        return lambda f, e: (get_l(f, e) not in (MISSING, None, "", [])) == want
+        return f"({left} {'not in' if node.right.value else 'in'} _EMPTY)"
     if op in ("matches", "not_matches"):
-        rx = re.compile(node.right.value)
-        hit = op == "matches"
-        return lambda f, e: isinstance(v := get_l(f, e), str) and (rx.search(v) is not None) == hit
-    test = OPS[op]
+        v = src.tmp()
+        rx = src.const(re.compile(node.right.value))
+        test = "is not None" if op == "matches" else "is None"
+        return f"(isinstance({v} := {left}, str) and {rx}.search({v}) {test})"
     if isinstance(node.right, C.Lit):
         val = coerce_literal(node.right.value, kind_of(node.left, current, aliases))
+        c = src.const(val)
         if op == "eq":
-            return lambda f, e: get_l(f, e) == val
-        if op == "in":
+            return f"({left} == {c})"
+        if op == "ne":
+            v = src.tmp()
+            return f"(({v} := {left}) is not MISSING and {v} != {c})"
+        if op in ("in", "not_in"):
             pool = val if isinstance(val, list) else [val]
             try:
-                frozen = frozenset(pool)
-                return lambda f, e: (v := get_l(f, e)) is not MISSING and v in frozen
+                frozen = src.const(frozenset(pool))
             except TypeError:
-                pass
-        return lambda f, e: test(get_l(f, e), val)
-    get_r = _getter(node.right)
-    return lambda f, e: test(get_l(f, e), get_r(f, e))
+                frozen = None
+            if frozen:
+                v = src.tmp()
+                neg = "not " if op == "not_in" else ""
+                return f"(({v} := {left}) is not MISSING and {v} {neg}in {frozen})"
+        if op in _INLINE_ORDER and isinstance(val, (int, float)) and not isinstance(val, bool):
+            v = src.tmp()
+            return (f"((type({v} := {left}) is int or type({v}) is float) "
+                    f"and {v} {_INLINE_ORDER[op]} {c})")
+        return f"{src.const(OPS[op])}({left}, {c})"
+    return f"{src.const(OPS[op])}({left}, {src.value(node.right)})"
 
 
 def _join_key(where: Any, fact: str) -> tuple | None:
@@ -219,6 +281,9 @@ def _join_key(where: Any, fact: str) -> tuple | None:
 
 
 def _compile_exists(node: C.Exists, current, aliases) -> Pred:
+    """A pattern over facts: true when at least `min` facts of the type match. Equality joins
+    look candidates up in the per-enterprise index; the inner alias is bound in the shared env
+    for the duration of the test and restored after (patterns may nest and reuse names)."""
     fact = node.fact
     inner_aliases = dict(aliases)
     if node.alias:
@@ -245,19 +310,23 @@ def _compile_exists(node: C.Exists, current, aliases) -> Pred:
             return out
         return index.lookup(fact, key, v)
 
-    outer_name = "$outer"
-
     def pred(f, e):
-        inner = Env(e)
-        inner[outer_name] = f
+        saved = e.get(alias, MISSING) if alias else MISSING
         n = 0
-        for c in candidates(f, e):
+        try:
+            for c in candidates(f, e):
+                if alias:
+                    e[alias] = c
+                if where is None or where(c, e):
+                    n += 1
+                    if n >= need:
+                        return True
+            return False
+        finally:
             if alias:
-                inner[alias] = c
-            if where is None or where(c, inner):
-                n += 1
-                if n >= need:
-                    return True
-        return False
+                if saved is MISSING:
+                    e.pop(alias, None)
+                else:
+                    e[alias] = saved
 
     return pred

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 _FORMS = [
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
@@ -29,6 +30,14 @@ def parse_date(value) -> date:
     """Parse one of the accepted date forms; raise BadDate with a Chinese message otherwise."""
     if isinstance(value, date):
         return value
+    if isinstance(value, str):
+        return _parse_text(value)
+    raise BadDate(f"应为日期（如 2023-06-06、2023.06.06 或 2023年6月6日），得到 {value!r}")
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(value: str) -> date:
+    """Cached: checklist deadlines and windows are re-read for every enterprise."""
     if not isinstance(value, str):
         raise BadDate(f"应为日期（如 2023-06-06、2023.06.06 或 2023年6月6日），得到 {value!r}")
     text = value.strip()
@@ -100,7 +109,8 @@ def period_of(d: date, unit: str) -> Period:
     return Period(date(d.year, first, 1), _month_end(d.year, first + span - 1), unit)
 
 
-def periods_overlapping(start: date, end: date, unit: str) -> list[Period]:
+@lru_cache(maxsize=1024)
+def periods_overlapping(start: date, end: date, unit: str) -> tuple[Period, ...]:
     """Every calendar period of the unit that overlaps [start, end], in order."""
     out = []
     p = period_of(start, unit)
@@ -108,4 +118,4 @@ def periods_overlapping(start: date, end: date, unit: str) -> list[Period]:
         out.append(p)
         nxt = p.end.toordinal() + 1
         p = period_of(date.fromordinal(nxt), unit)
-    return out
+    return tuple(out)

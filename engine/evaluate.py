@@ -12,7 +12,7 @@ from datetime import date
 from . import checks
 from . import conditions as C
 from .checks.context import CheckContext
-from .compile_native import Env, FactIndex, compile_condition
+from .compile_native import Env, FactIndex, compile_selection
 from .catalogue import not_in_force
 from .errors import InputError
 from .findings import NA, Finding, Outcome, make_finding
@@ -21,7 +21,8 @@ from .findings import NA, Finding, Outcome, make_finding
 @dataclass
 class CompiledRule:
     rule: object
-    selections: dict   # name -> (fact type, predicate, alias)
+    selections: dict   # name -> (fact type, select(facts, env) -> matching facts)
+    applies: tuple | None = None  # (fact type, select) for the profile, run before the others
 
 
 def resolved_selections(rule, checklist) -> dict:
@@ -40,12 +41,13 @@ def compile_rule(rule, checklist) -> CompiledRule:
     for name, (fact, cond, alias) in resolved_selections(rule, checklist).items():
         aliases = {alias: fact} if alias else {}
         try:
-            pred = compile_condition(cond, fact if fact != "profile" else None, aliases)
+            select = compile_selection(cond, fact if fact != "profile" else None, alias, aliases)
         except (ValueError, InputError) as exc:
             raise InputError(f"规则 {rule.id} 的条件无法编译：{exc}", rule.doc.file,
                              rule.doc.line_of(rule.path)) from None
-        sels[name] = (fact, pred, alias)
-    return CompiledRule(rule, sels)
+        sels[name] = (fact, select)
+    applies = sels.pop("applies", None)
+    return CompiledRule(rule, sels, applies)
 
 
 def compile_checklist(book, checklist) -> list[CompiledRule]:
@@ -63,25 +65,39 @@ def applicable(rule, profile: dict, sel: dict) -> str | None:
 
 def run_selections(compiled: CompiledRule, index: FactIndex, env: Env) -> dict:
     out = {}
-    for name, (fact, pred, alias) in compiled.selections.items():
-        hits = []
-        for f in index.all(fact):
-            if alias:
-                env[alias] = f
-            if pred(f, env):
-                hits.append(f)
-        out[name] = hits
+    if compiled.applies is not None:
+        out["applies"] = compiled.applies[1](index.all("profile"), env)
+    for name, (fact, select) in compiled.selections.items():
+        out[name] = select(index.all(fact), env)
     return out
 
 
 def evaluate(compiled_rules: list[CompiledRule], evidence, checklist, as_of: date) -> list[Finding]:
+    """Evaluate every compiled rule on one enterprise. Applicability (effective date, sector,
+    `applies`) is decided first, in the same order as outcome_of, so a rule that does not apply
+    costs no matching."""
     index = FactIndex(evidence.facts, evidence.profile)
-    env = Env({"$profile": evidence.profile, "$index": index})
+    profile = evidence.profile
+    env = Env({"$profile": profile, "$index": index})
     ctx = CheckContext(evidence, checklist, as_of)
+    sector = profile.get("sector")
     findings = []
     for cr in compiled_rules:
-        sel = run_selections(cr, index, env)
-        findings.append(make_finding(cr.rule, outcome_of(cr.rule, sel, ctx, evidence), evidence))
+        rule = cr.rule
+        why_not = not_in_force(rule, as_of)
+        if not why_not and rule.sector and sector != rule.sector:
+            why_not = applicable(rule, profile, {})
+        sel = {}
+        if not why_not and cr.applies is not None:
+            sel["applies"] = cr.applies[1](index.all("profile"), env)
+            why_not = applicable(rule, profile, sel)
+        if why_not:
+            outcome = Outcome(NA, why_not)
+        else:
+            for name, (fact, select) in cr.selections.items():
+                sel[name] = select(index.all(fact), env)
+            outcome = checks.decide(rule, sel, ctx)
+        findings.append(make_finding(rule, outcome, evidence))
     return findings
 
 

@@ -29,22 +29,41 @@ class Outcome:
         return (self.status, self.reason, tuple(sorted(self.evidence)))
 
 
-@dataclass
 class Finding:
-    rule: str
-    title: str
-    status: str
-    reason: str
-    source: str
-    source_text: str
-    evidence: list
-    counters: list
-    remedy: str
-    criterion: str | None = None
-    details: dict = field(default_factory=dict)
-    basis: str | None = None          # 判定依据: the catalogue's exact citation (criterion rules)
-    basis_summary: str | None = None  # our paraphrase, labelled 摘要 (never shown as the text)
-    unconfirmed: bool = False         # the catalogue entry is not yet checked: 条文待核实
+    """One rule's verdict on one enterprise. What depends on the rule alone (id, title, clause,
+    remedy, the catalogue's citation) is shared by every finding of that rule (`static`), so a run
+    over thousands of enterprises builds only what differs."""
+
+    __slots__ = ("status", "reason", "evidence_ids", "counters", "details", "facts", "static")
+
+    def __init__(self, status: str, reason: str, evidence_ids: tuple = (), counters: list = (),
+                 details: dict | None = None, facts: dict | None = None, static: dict | None = None):
+        self.status = status
+        self.reason = reason
+        self.evidence_ids = tuple(evidence_ids)
+        self.counters = list(counters)
+        self.details = details or {}
+        self.facts = facts or {}           # id -> fact, to describe the evidence when shown
+        self.static = static or {}
+
+    rule = property(lambda self: self.static.get("rule"))
+    title = property(lambda self: self.static.get("title"))
+    source = property(lambda self: self.static.get("source"))
+    source_text = property(lambda self: self.static.get("source_text", ""))
+    remedy = property(lambda self: self.static.get("remedy", ""))
+    criterion = property(lambda self: self.static.get("criterion"))
+    basis = property(lambda self: self.static.get("basis"))              # 判定依据: the catalogue's citation
+    basis_summary = property(lambda self: self.static.get("basis_summary"))  # our paraphrase: 摘要
+    unconfirmed = property(lambda self: self.static.get("unconfirmed", False))  # 条文待核实
+
+    def __repr__(self) -> str:
+        return f"Finding({self.rule!r}, {self.status!r}, {self.reason!r})"
+
+    @property
+    def evidence(self) -> list[dict]:
+        """The records used, as references (id, type, date, label) — built when shown, since
+        most findings of a large run are tallied, never printed."""
+        return [record_ref(fid, self.facts.get(fid)) for fid in self.evidence_ids]
 
     @property
     def major_hazard(self) -> bool:
@@ -63,10 +82,20 @@ class Finding:
 
 
 def make_finding(rule, outcome: Outcome, evidence) -> Finding:
-    records = []
-    for fid in sorted(outcome.evidence, key=str):
-        fact = evidence.by_id.get(fid)
-        records.append(record_ref(fid, fact))
+    static = _static(rule)
+    unconfirmed = static["unconfirmed"]
+    reason = outcome.reason + ("（条文待核实）" if unconfirmed and outcome.status == FAIL else "")
+    ids = outcome.evidence
+    return Finding(outcome.status, reason, sorted(ids, key=str) if len(ids) > 1 else ids,
+                   rule.counters if outcome.status == FAIL else (), outcome.details, evidence.by_id,
+                   static)
+
+
+def _static(rule) -> dict:
+    """The parts of a rule's findings that never change, computed once per rule."""
+    cached = rule.__dict__.get("_finding_static")
+    if cached is not None:
+        return cached
     basis = summary = None
     unconfirmed = False
     cid = rule.raw.get("criterion")
@@ -75,12 +104,11 @@ def make_finding(rule, outcome: Outcome, evidence) -> Finding:
         entry = load_catalogues().entry(cid)
         if entry is not None:
             basis, summary, unconfirmed = entry.citation, entry.summary_text, entry.unconfirmed
-    reason = outcome.reason + ("（条文待核实）" if unconfirmed and outcome.status == FAIL else "")
-    return Finding(rule=rule.id, title=rule.title, status=outcome.status, reason=reason,
-                   source=basis or rule.source_text, source_text=rule.source.get("text", ""),
-                   evidence=records, counters=list(rule.counters) if outcome.status == FAIL else [],
-                   remedy=rule.remedy, criterion=cid, details=outcome.details,
-                   basis=basis, basis_summary=summary, unconfirmed=unconfirmed)
+    static = {"rule": rule.id, "title": rule.title, "source": basis or rule.source_text,
+              "source_text": rule.source.get("text", ""), "remedy": rule.remedy, "criterion": cid,
+              "basis": basis, "basis_summary": summary, "unconfirmed": unconfirmed}
+    rule.__dict__["_finding_static"] = static
+    return static
 
 
 _LABEL_KEYS = ("title", "kind", "topic", "name", "description")

@@ -10,6 +10,7 @@ them all, and the other commands refuse to run on a rule set with problems.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,12 @@ class Rule:
     def kind(self) -> str:
         return self.check["kind"]
 
-    @property
+    @cached_property
     def sector(self) -> str | None:
         doc = self.source["document"]
         return "工贸" if doc.startswith("工贸") else "非煤矿山" if doc in ("非煤矿山方案", "矿山判定标准") else None
 
-    @property
+    @cached_property
     def source_text(self) -> str:
         return f"{self.source['document']} {self.source['clause']}"
 

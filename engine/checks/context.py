@@ -7,6 +7,8 @@ from datetime import date
 
 from ..dates import parse_date
 from ..errors import InputError
+from ..evidence import SECTION_OF
+from ..findings import INSUFFICIENT, Outcome
 
 
 @dataclass
@@ -37,7 +39,17 @@ class CheckContext:
         return parse_date(self.value(v))
 
     def resolve_window(self, spec) -> tuple[date, date]:
-        """campaign | year | {from, to} | {param: name} (a param holding one of those)."""
+        """campaign | year | {from, to} | {param: name} (a param holding one of those).
+
+        Depends only on the checklist, so it is worked out once per checklist and spec, not once
+        per enterprise."""
+        memo = self.checklist.__dict__.setdefault("_windows", {})
+        key = spec if isinstance(spec, str) or spec is None else repr(spec)
+        if key not in memo:
+            memo[key] = self._window(spec)
+        return memo[key]
+
+    def _window(self, spec) -> tuple[date, date]:
         spec = self.value(spec) if spec is not None else "campaign"
         start, end = self.window
         if spec == "campaign":
@@ -57,6 +69,4 @@ def fact_date(fact: dict, key: str):
 
 
 def missing_section(ctx: CheckContext, fact_type: str, what: str):
-    from ..findings import INSUFFICIENT, Outcome
-    from ..evidence import SECTION_OF
     return Outcome(INSUFFICIENT, f"证据文件未提供 records.{SECTION_OF[fact_type]}，无法核查{what}")
