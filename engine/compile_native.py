@@ -264,7 +264,18 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
             return (f"((type({v} := {left}) is int or type({v}) is float) "
                     f"and {v} {_INLINE_ORDER[op]} {c})")
         return f"{src.const(OPS[op])}({left}, {c})"
-    return f"{src.const(OPS[op])}({left}, {src.value(node.right)})"
+    right = src.value(node.right)
+    kinds = (kind_of(node.left, current, aliases), kind_of(node.right, current, aliases))
+    if set(kinds) == {"date", "datetime"}:
+        # a date against a date-time is compared by the day: a certificate valid until 6月6日
+        # is valid for work starting 6月6日 08:30
+        day = src.const(_day)
+        left, right = (f"{day}({left})", right) if kinds[0] == "datetime" else (left, f"{day}({right})")
+    return f"{src.const(OPS[op])}({left}, {right})"
+
+
+def _day(v):
+    return v.date() if isinstance(v, datetime) else v
 
 
 def _join_key(where: Any, fact: str) -> tuple | None:

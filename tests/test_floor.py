@@ -90,11 +90,10 @@ def test_floor_gives_not_applicable_to_the_other_sector(book, generated):
     assert set(floor.run_floor(ev, parse_date("2023-12-31"), "gongmao-2023").values()) == {floor.NOT_APPLICABLE}
 
 
-@pytest.mark.xfail(strict=True, reason="native bug: a certificate's valid_until date is compared with the "
-                   "permit's work_start datetime as midnight, so on its last day it counts as expired")
 def test_certificate_is_valid_through_its_last_day(book):
     """工贸方案 二（一）3: a special-operations worker must hold a certificate valid on the work date.
-    Work at 08:30 on the certificate's last day is covered; native says 不符合, the floor 符合."""
+    Work at 08:30 on the certificate's last day is covered: a date against a date-time compares
+    by the day (this was once a native bug: the date was taken as midnight)."""
     cl = book.checklist("gongmao-2023")
     ev = from_data({"enterprise": GM_PROFILE, "records": {
         "workers": [{"id": "W1", "name": "张三", "special_operation": "电焊", "certificates": [

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .. import conditions as C
 from ..compile_native import coerce_literal, kind_of
-from .values import LEN, PROFILE_TYPE, edge_type, to_number
+from .values import DAY, LEN, PROFILE_TYPE, edge_type, to_number
 
 FALSE = {"$eq": {"__never": 1}}   # a property no fact has: never matches
 ORDER = {"eq": "$eq", "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
@@ -125,6 +125,7 @@ class SelectionCompiler:
         right = node.right
         if isinstance(right, C.Ref):
             rowner, rpath = self._side(right, cur)
+            path, rpath = self._by_day(node, cur, path, rpath)
             if rowner is owner:
                 self._place(owner, cur, self.expr(node.op, path, {"$m": rpath}, node.left, cur), None)
                 return
@@ -140,6 +141,14 @@ class SelectionCompiler:
             self._place(owner, cur, {ORDER[op]: {path: {rowner.name: rpath}}}, rowner.name)
             return
         self._place(owner, cur, self.expr(node.op, path, self.literal(node, cur), node.left, cur), None)
+
+    def _by_day(self, node: C.Cmp, cur: Pattern, path: str, rpath: str) -> tuple[str, str]:
+        """A date compared with a date-time is compared by the day (a certificate valid until
+        6月6日 is valid for work at 6月6日 08:30): use the date-time's `__day` sibling."""
+        kinds = (self._kind(node.left, cur), self._kind(node.right, cur))
+        if set(kinds) != {"date", "datetime"}:
+            return path, rpath
+        return (path + DAY, rpath) if kinds[0] == "datetime" else (path, rpath + DAY)
 
     def _place(self, owner: Pattern, cur: Pattern, expr: dict, joined: str | None) -> None:
         if owner is not cur and cur.negated:
@@ -177,6 +186,7 @@ class SelectionCompiler:
                 rowner, rpath = self._side(node.right, cur)
                 if rowner is not cur:
                     raise Refused("或（any）分组中含有跨记录关联（join）")
+                path, rpath = self._by_day(node, cur, path, rpath)
                 return self.expr(node.op, path, {"$m": rpath}, node.left, cur)
             return self.expr(node.op, path, self.literal(node, cur), node.left, cur)
         raise Refused("或（any）分组中含有 exists（跨记录关联），durable-rules 无法安全执行")

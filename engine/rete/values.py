@@ -3,7 +3,8 @@
 durable-rules has no date type, treats `id`/`sid` as its own, lets null satisfy `$ex`, cannot
 join on list membership and cannot test an empty list. So each fact is rewritten, the same way
 the compiler (compile.py) writes the literals it compares against:
-- dates become sortable integers in minutes (a date is its midnight, as native compares them);
+- dates become sortable integers in minutes (a date is its midnight); a date-time `x` also gets
+  `x__day`, its day's midnight, for comparisons with a plain date (which are made by the day);
 - `id` becomes `_fid`; nulls and empty lists are dropped (absent, as native treats them), and
   every list field `x` gets a sibling `x__n` holding its length so emptiness stays testable;
 - the profile fields rules read are copied under `_p`, so a profile test is a test on the fact
@@ -19,6 +20,7 @@ from datetime import date, datetime
 PROFILE_TYPE = "profile"
 PROFILE_ID = "__profile__"
 LEN = "__n"
+DAY = "__day"
 
 
 def to_number(v):
@@ -46,6 +48,8 @@ def convert(obj: dict) -> dict:
                 out[key] = [to_number(x) for x in v]
         else:
             out[key] = to_number(v)
+            if isinstance(v, datetime):
+                out[key + DAY] = to_number(v.date())
     return out
 
 
