@@ -112,21 +112,26 @@ def _as_list(v):
     return v if isinstance(v, list) else [v]
 
 
+def _present(a, b) -> bool:
+    """Both sides hold a value: absent (MISSING) and null (None) never compare."""
+    return a is not MISSING and b is not MISSING and a is not None and b is not None
+
+
 OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": lambda a, b: a is not MISSING and b is not MISSING and a == b,
-    "ne": lambda a, b: a is not MISSING and b is not MISSING and a != b,
+    "eq": lambda a, b: _present(a, b) and a == b,
+    "ne": lambda a, b: _present(a, b) and a != b,
     "lt": _ordered(lambda a, b: a < b),
     "le": _ordered(lambda a, b: a <= b),
     "gt": _ordered(lambda a, b: a > b),
     "ge": _ordered(lambda a, b: a >= b),
-    "in": lambda a, b: a is not MISSING and b is not MISSING and a in _as_list(b),
-    "not_in": lambda a, b: a is not MISSING and b is not MISSING and a not in _as_list(b),
-    "contains": lambda a, b: isinstance(a, list) and b is not MISSING and b in a,
-    "not_contains": lambda a, b: isinstance(a, list) and b is not MISSING and b not in a,
-    "contains_all": lambda a, b: isinstance(a, list) and b is not MISSING and all(x in a for x in _as_list(b)),
-    "not_contains_all": lambda a, b: isinstance(a, list) and b is not MISSING and not all(x in a for x in _as_list(b)),
-    "contains_any": lambda a, b: isinstance(a, list) and b is not MISSING and any(x in a for x in _as_list(b)),
-    "contains_none": lambda a, b: isinstance(a, list) and b is not MISSING and not any(x in a for x in _as_list(b)),
+    "in": lambda a, b: _present(a, b) and a in _as_list(b),
+    "not_in": lambda a, b: _present(a, b) and a not in _as_list(b),
+    "contains": lambda a, b: isinstance(a, list) and _present(a, b) and b in a,
+    "not_contains": lambda a, b: isinstance(a, list) and _present(a, b) and b not in a,
+    "contains_all": lambda a, b: isinstance(a, list) and _present(a, b) and all(x in a for x in _as_list(b)),
+    "not_contains_all": lambda a, b: isinstance(a, list) and _present(a, b) and not all(x in a for x in _as_list(b)),
+    "contains_any": lambda a, b: isinstance(a, list) and _present(a, b) and any(x in a for x in _as_list(b)),
+    "contains_none": lambda a, b: isinstance(a, list) and _present(a, b) and not any(x in a for x in _as_list(b)),
 }
 
 
@@ -248,7 +253,7 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
             return f"({left} == {c})"
         if op == "ne":
             v = src.tmp()
-            return f"(({v} := {left}) is not MISSING and {v} != {c})"
+            return f"(({v} := {left}) is not MISSING and {v} is not None and {v} != {c})"
         if op in ("in", "not_in"):
             pool = val if isinstance(val, list) else [val]
             try:
@@ -258,7 +263,7 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
             if frozen:
                 v = src.tmp()
                 neg = "not " if op == "not_in" else ""
-                return f"(({v} := {left}) is not MISSING and {v} {neg}in {frozen})"
+                return f"(({v} := {left}) is not MISSING and {v} is not None and {v} {neg}in {frozen})"
         if op in _INLINE_ORDER and isinstance(val, (int, float)) and not isinstance(val, bool):
             v = src.tmp()
             return (f"((type({v} := {left}) is int or type({v}) is float) "

@@ -12,7 +12,8 @@ OPERAND is a literal, or {field|profile|var: PATH}, or {param: NAME} (a checklis
 The tree is put into negation normal form here, once, so both evaluators (native and rete) see
 the same thing. The rule for absent data is the same in both, and is durable-rules' own: a
 comparison on an absent field is false, and so is its negation (`not: {field: x, eq: 1}` does not
-match a fact without x). To test absence, write `{field: x, is_set: false}`.
+match a fact without x). A null value counts as absent. To test absence, write
+`{field: x, is_set: false}`.
 """
 from __future__ import annotations
 
@@ -135,6 +136,8 @@ def parse(raw: Any, path: tuple = ()) -> Any:
     if op in ("in", "not_in", "contains_all", "contains_any") and not (
             isinstance(right, (Param, Ref)) or isinstance(right.value, list)):
         raise _err(f"{op} 的值应为列表", path + (op,))
+    if isinstance(right, Lit) and (right.value is None or (isinstance(right.value, list) and None in right.value)):
+        raise _err(f"{op} 的值不能是 null：空值与未填写同样处理，请用 is_set: false 判断", path + (op,))
     if op == "is_set" and not (isinstance(right, Lit) and isinstance(right.value, bool)):
         raise _err("is_set 的值应为 true 或 false", path + (op,))
     if op == "matches":

@@ -107,3 +107,13 @@ def test_bad_conditions_are_input_errors(raw, msg):
 
 def test_describe_is_chinese():
     assert C.describe(C.parse({"field": "kind", "in": ["动火", "高处"]})) == "kind属于［动火、高处］"
+
+
+def test_null_counts_as_absent():
+    # both evaluators drop nulls (durable-rules cannot tell null from absent): nothing compares
+    for raw in ({"field": "kind", "ne": "动火"}, {"field": "kind", "not_in": ["动火"]},
+                {"not": {"field": "kind", "eq": "动火"}}, {"field": "kind", "is_set": True}):
+        assert run(raw, {"kind": None}) is False
+    assert run({"field": "kind", "is_set": False}, {"kind": None}) is True
+    with pytest.raises(InputError, match="is_set: false"):
+        C.parse({"field": "kind", "eq": None})
