@@ -109,7 +109,12 @@ def resolve_checklist(ref: str, checklists_dir: Path | None = None) -> Checklist
             doc = load_file(path)
             data = doc.data if isinstance(doc.data, dict) else {}
             cid = data.get("id", path.stem)
-            name = (data.get("dispatch") or {}).get("layout") or cid
+            name = (data.get("dispatch") or {}).get("layout")
+            included = (data.get("include") or {}).get("checklists") or []
+            if not name and included:
+                # a combined checklist (duty + criteria) files the dispatch table of what it includes
+                name = resolve_checklist(included[0], checklists_dir).layout
+            name = name or cid
             lay = layout(Path(name).stem)
             window = data.get("window") or lay["window"]
             return Checklist(id=cid, layout=Path(name).stem,

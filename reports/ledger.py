@@ -60,6 +60,15 @@ class LedgerRow:
         return f"{loc} {self.record}"
 
 
+def _citation(criterion: str | None) -> str:
+    """A record that names only its catalogue item (criterion: GM-12-2) gets the exact citation."""
+    if not criterion:
+        return ""
+    from yinhuan.catalogue import load_catalogues
+    entry = load_catalogues().entry(criterion)
+    return entry.citation if entry else criterion
+
+
 def row_from_hazard(h: Hazard, city: str | None = None) -> LedgerRow:
     mine = h.sector == "非煤矿山"
     values = {
@@ -67,7 +76,7 @@ def row_from_hazard(h: Hazard, city: str | None = None) -> LedgerRow:
         "统一社会信用代码": h.credit_code,
         "行业": "非煤矿山" if mine else h.industry,
         "领域": "、".join(h.mine_types if mine else h.domains),
-        "重大事故隐患描述": h.description, "判定依据": h.basis or h.criterion,
+        "重大事故隐患描述": h.description, "判定依据": h.basis or _citation(h.criterion),
         "发现时间": ledger_form(h.found_on), "发现方式": h.found_by,
         "现场处置措施": h.onsite_action, "行政处置措施": h.admin_action, "挂牌督办单位": h.listed_by,
         "整改责任人": h.responsible, "整改期限": ledger_form(h.deadline) if h.deadline else "",

@@ -234,11 +234,19 @@ def _activity(spec, activities, period):
 
 # ---- the tally -----------------------------------------------------------------------------
 
+def _layout_of(checklist_id: str) -> str | None:
+    try:
+        return layouts.resolve_checklist(checklist_id).layout
+    except InputError:
+        return None
+
+
 def compute(inputs: Inputs, checklist: layouts.Checklist, bureau: Bureau, period: Period) -> Tally:
     """Every metric of metrics.yaml for every district; the formulas are checked before return."""
     for ff in inputs.findings:
-        if ff.checklist != checklist.id:
-            raise InputError(f"检查结果来自清单 “{ff.checklist}”，与 --checklist {checklist.id} 不一致",
+        # results of a combined checklist (e.g. gongmao-full-2023) file into the same table
+        if ff.checklist != checklist.id and _layout_of(ff.checklist) != checklist.layout:
+            raise InputError(f"检查结果来自清单 “{ff.checklist}”，与 --checklist {checklist.id} 的调度表不一致",
                              ff.file, None, "checklist.id")
     results = inputs.results
     hazards = merge(inputs.evidence)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 import pytest
+from pathlib import Path
 
 from yinhuan.reports.cli import tally
 from yinhuan.reports.tally import FormulaError, check_formulas
@@ -306,3 +307,26 @@ def test_atomic_write_leaves_nothing_when_one_output_fails(tmp_path):
         write_all({good: b"1", blocker / "b.csv": b"2"})
     assert not good.exists()
     assert not [p for p in (tmp_path / "out").iterdir()]   # no temporary files left behind
+
+
+def test_findings_of_a_combined_checklist_file_into_its_dispatch_table(tmp_path):
+    """gongmao-full-2023 (duty + criteria) results are tallied in the 工贸 table like gongmao-2023's."""
+    import json
+    from click.testing import CliRunner
+    from yinhuan.cli import main
+    repo = Path(__file__).resolve().parent.parent
+    ents = sorted(str(p) for p in (repo / "examples" / "enterprises").glob("gm-*.yaml"))
+    out = tmp_path / "f.json"
+    r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-full-2023", "--format", "json", "--out", str(out), *ents])
+    assert r.exit_code == 1, r.output
+    r = CliRunner().invoke(main, ["tally", "--checklist", "gongmao-2023", "--period", "2023-09", "--cumulative",
+                                  "--format", "json", "--out", str(tmp_path),
+                                  str(repo / "examples" / "bureau" / "activity-gongmao.yaml"), str(out), *ents])
+    assert r.exit_code == 0, r.output
+    data = json.loads(next(tmp_path.glob("gongmao-2023-*.json")).read_text(encoding="utf-8"))
+    rows = {r["district"]: r["values"] for r in data["rows"] if not r["total"]}
+    # gm-steel-smelting (文登区, 部门检查 2023-09-14) fails the principal's monthly inspection;
+    # gm-ammonia-seafood (荣成市, 2023-08-24) is checked; gm-machinery (环翠区) only in October
+    assert rows["文登区"]["checked_enterprises"] == 1 and rows["文登区"]["principal_no_lead"] == 1
+    assert rows["荣成市"]["checked_enterprises"] == 1
+    assert rows["环翠区"]["checked_enterprises"] == 0
