@@ -17,7 +17,6 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 

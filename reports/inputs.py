@@ -11,7 +11,6 @@ so the error names the file and record rather than surfacing as a missing row la
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from yinhuan import creditcode

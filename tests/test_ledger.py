@@ -140,7 +140,6 @@ def test_ledger_file_with_wrong_columns_is_bad_input(tmp_path):
 
 
 def test_criterion_only_record_gets_the_catalogue_citation():
-    from yinhuan.reports.hazards import Hazard  # noqa: F401  (the record type rows are built from)
     from yinhuan.reports.ledger import _citation
     assert _citation("GM-12-2") == "《工贸企业重大事故隐患判定标准》第十二条第（二）项"
     assert _citation("NO-SUCH") == "NO-SUCH"
