@@ -7,7 +7,6 @@ the two evaluators are compared on what they decided, not on how a sentence is p
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -15,18 +14,23 @@ PASS, FAIL, NA, INSUFFICIENT, NOT_DUE = "符合", "不符合", "不适用", "证
 STATUSES = (PASS, FAIL, NA, INSUFFICIENT, NOT_DUE)
 
 
-@dataclass
 class Outcome:
     """What a check decided, before wording. `evidence` are fact ids; `reason` is concrete."""
 
-    status: str
-    reason: str
-    evidence: list = field(default_factory=list)
-    details: dict = field(default_factory=dict)
+    __slots__ = ("status", "reason", "evidence", "details")
+
+    def __init__(self, status: str, reason: str, evidence=(), details: dict | None = None):
+        self.status = status
+        self.reason = reason
+        self.evidence = evidence
+        self.details = details if details is not None else {}
 
     def key(self) -> tuple:
         """What two evaluators must agree on."""
         return (self.status, self.reason, tuple(sorted(self.evidence)))
+
+    def __repr__(self) -> str:
+        return f"Outcome({self.status!r}, {self.reason!r}, {self.evidence!r})"
 
 
 class Finding:
@@ -148,6 +152,8 @@ def jsonable(v: Any) -> Any:
 
 
 def ids_text(ids, limit: int = 6) -> str:
+    if len(ids) == 1:
+        return str(ids[0])
     ids = sorted(ids, key=str)
     shown = "、".join(str(i) for i in ids[:limit])
     return shown + (f" 等 {len(ids)} 条" if len(ids) > limit else "")
