@@ -61,7 +61,7 @@ def _type(v: dict) -> str:
     return {"boolean": "true/false", "integer": "整数", "number": "数字", "string": "文字"}.get(v.get("type"), "")
 
 
-def main() -> None:
+def render() -> str:
     s = json.loads((ROOT / "engine/schemas/evidence.schema.json").read_text(encoding="utf-8"))
     defs = s["$defs"]
     obs = defs["observation"]
@@ -80,8 +80,12 @@ def main() -> None:
             req = "是" if f in d["required"] else ""
             out.append(f"| `{f}` | {req} | {_type(v)} | {v.get('description', '')} |")
         out.append("")
-    (ROOT / "docs/observations.md").write_text("\n".join(out), encoding="utf-8")
-    print(f"docs/observations.md: {len(obs['allOf'])} 个类别")
+    return "\n".join(out)
+
+
+def main() -> None:
+    (ROOT / "docs/observations.md").write_text(render(), encoding="utf-8")
+    print("wrote docs/observations.md")
 
 
 if __name__ == "__main__":
