@@ -87,8 +87,19 @@ def check(checklist_id, as_of, fmt, engine, ask, verbose, out, ledger_out, evide
                "engine": engine, "results": [r.to_json() for r in results]}
         _write_out(json.dumps(doc, ensure_ascii=False, indent=2), out)
     else:
-        _write_out("\n\n".join(render_result(r, verbose) for r in results), out)
+        _write_out("\n\n".join(render_result(r, verbose, _statuses(only)) for r in results), out)
     sys.exit(EXIT_FAILED if any_failed(results) else 0)
+
+
+def _statuses(only: str | None) -> set[str] | None:
+    from .findings import STATUSES
+    if not only:
+        return None
+    wanted = {s.strip() for s in only.replace("，", ",").split(",") if s.strip()}
+    unknown = wanted - set(STATUSES)
+    if unknown:
+        raise InputError(f"未知的状态 {'、'.join(sorted(unknown))}（可用：{'、'.join(STATUSES)}）", field="--only")
+    return wanted
 
 
 def _ask(runner, evidence, as_of):
@@ -204,26 +215,30 @@ def rules_list(checklist_id):
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--engine", type=click.Choice(["native", "rete"]), default="native", show_default=True)
 def demo(fmt, engine):
-    """对随包附带的示例企业运行两个检查清单（演示）。"""
+    """对随包附带的示例企业运行检查清单（演示）：主体责任清单，以及判定标准清单发现的重大事故隐患。"""
     from .evidence import load_evidence
     from .render import render_result
     from .resources import examples_dir
+    from .rulebook import load_rulebook
     from .session import open_runner
 
-    root = examples_dir() / "enterprises"
-    files = sorted(root.glob("*.yaml"))
-    if not files:
-        raise InputError("未找到示例证据文件", str(root))
+    book = load_rulebook()
+    runs = (("enterprises", "gongmao-2023", None), ("enterprises", "mine-2023", None),
+            ("criteria", "gongmao-criteria-2023", {"不符合"}), ("criteria", "mine-criteria-2022", {"不符合"}))
     out = []
-    for checklist_id, sector in (("gongmao-2023", "工贸"), ("mine-2023", "非煤矿山")):
-        runner = open_runner(checklist_id, engine)
-        evs = [e for e in (load_evidence(f) for f in files) if e.profile["sector"] == sector]
-        click.echo(f"==== 检查清单 {checklist_id}：{runner.checklist.title}（{len(evs)} 家企业）====\n")
+    for folder, checklist_id, only in runs:
+        files = sorted((examples_dir() / folder).glob("*.yaml"))
+        if not files:
+            raise InputError("未找到示例证据文件", str(examples_dir() / folder))
+        runner = open_runner(checklist_id, engine, book)
+        evs = [e for e in (load_evidence(f) for f in files) if e.profile["sector"] == runner.checklist.sector]
+        note = "（只列判定为重大事故隐患的条项）" if only else ""
+        click.echo(f"==== 检查清单 {checklist_id}：{runner.checklist.title}（{len(evs)} 家企业）{note}====\n")
         for ev in evs:
             r = runner.run(ev)
             out.append(r)
             if fmt == "table":
-                click.echo(render_result(r) + "\n")
+                click.echo(render_result(r, only=only) + "\n")
     if fmt == "json":
         click.echo(json.dumps([r.to_json() for r in out], ensure_ascii=False, indent=2))
 

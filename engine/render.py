@@ -16,7 +16,9 @@ def pad(text: str, n: int) -> str:
     return text + " " * max(0, n - width(text))
 
 
-def render_result(result, verbose: bool = False) -> str:
+def render_result(result, verbose: bool = False, only: set[str] | None = None) -> str:
+    """The enterprise's findings as a table; `only` keeps the rows of those statuses (the total
+    line still counts every finding)."""
     ev = result.evidence
     p = ev.profile
     head = f"{p.get('name')}（{p.get('credit_code')}）  {p.get('district', '')} {p.get('sector', '')}"
@@ -25,10 +27,11 @@ def render_result(result, verbose: bool = False) -> str:
     if p.get("domains"):
         head += f"·{'、'.join(p['domains'])}"
     lines = [head, f"评估日 {result.as_of.isoformat()}  证据 {ev.file}"]
-    rows = [(f"{MARK[f.status]} {f.status}", f.rule, f.source, f.title) for f in result.findings]
-    widths = [max((width(r[i]) for r in rows), default=0) for i in range(3)]
+    shown = [f for f in result.findings if only is None or f.status in only]
+    rows = [(f"{MARK[f.status]} {f.status}", f.rule, f.source, f.title) for f in shown]
+    widths = [max([width(r[i]) for r in rows] + [4]) for i in range(3)]
     lines.append(pad("状态", widths[0]) + "  " + pad("规则", widths[1]) + "  " + pad("依据", widths[2]) + "  标题")
-    for f, row in zip(result.findings, rows):
+    for f, row in zip(shown, rows):
         lines.append("  ".join(pad(c, widths[i]) for i, c in enumerate(row[:3])) + "  " + row[3])
         if f.status != PASS or verbose:
             indent = " " * (widths[0] + 2)

@@ -154,3 +154,12 @@ def test_sector_mismatch_is_refused():
     r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", str(EXAMPLES / "mine-openpit-granite.yaml")])
     assert r.exit_code == 2 and "检查清单 gongmao-2023 适用于工贸企业" in r.output
     assert "mine-openpit-granite.yaml:" in r.output and "enterprise.sector" in r.output
+
+
+def test_only_filters_rows_and_rejects_unknown_status():
+    r = invoke("check", "--checklist", "gongmao-2023", "--only", "不符合", EXAMPLES / "gm-steel-smelting.yaml")
+    rows = [ln for ln in r.output.splitlines() if ln[:1] in "✓✗-?…"]
+    assert rows and all(ln.startswith("✗") for ln in rows)
+    assert "合计：" in r.output
+    r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", "--only", "坏", str(EXAMPLES / "gm-steel-smelting.yaml")])
+    assert r.exit_code == 2 and "未知的状态" in r.output
