@@ -57,8 +57,9 @@ def _write_out(text: str, out: str | None) -> None:
 @click.option("--out", default=None, help="写入文件（整文件原子写入）而不是标准输出")
 @click.option("--ledger-out", "ledger_out", default=None,
               help="把判定为重大事故隐患的检查结果写成台账记录（records.hazards，供 yinhuan ledger export 读取）；多家企业时给目录")
+@click.option("--only", default=None, help="表格只列这些状态，逗号分隔，如 不符合,证据不足")
 @click.argument("evidence_files", nargs=-1, required=True, type=click.Path())
-def check(checklist_id, as_of, fmt, engine, ask, verbose, out, ledger_out, evidence_files):
+def check(checklist_id, as_of, fmt, engine, ask, verbose, out, ledger_out, only, evidence_files):
     """对一家或多家企业的证据文件运行检查清单。"""
     from .evidence import load_evidence
     from .render import render_result
