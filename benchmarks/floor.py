@@ -8,8 +8,8 @@ not its Chinese reason wording. The checklists' parameters and phase deadlines a
 below, as a hand-written check would have them; the test fails if the rules or the checklists
 change under them, and when a checklist has a rule FLOOR does not know.
 
-Where a rule's meaning and the native engine differ, the floor follows the rule's meaning and
-the difference is written next to the code (see `_cert_valid`).
+Where a rule's meaning and the native engine differed, the floor followed the rule's meaning; the
+one case found (`_cert_valid`) was fixed in the engine.
 """
 from __future__ import annotations
 
@@ -239,9 +239,8 @@ def permit_approved_guarded(kinds):
 
 
 def _cert_valid(c, day) -> bool:
-    # Plain meaning: valid from valid_from through valid_until, both days included. Native
-    # compares these dates with the permit's work_start datetime as midnight, so a certificate
-    # is taken as expired on its last day once work starts after 00:00 (reported, not copied).
+    # Plain meaning: valid from valid_from through valid_until, both days included (the engine
+    # compares a date with a date-time by the day, so both agree).
     vf, vu = c.get("valid_from"), c.get("valid_until")
     return vf is not None and vu is not None and vf <= day <= vu
 
