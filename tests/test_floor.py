@@ -35,10 +35,11 @@ def with_observations(data: dict, rng: random.Random) -> dict:
         return data
     obs = []
     for j in range(rng.randrange(0, 5)):
-        o = {"id": f"O{j}", "kind": rng.choice(("疏散出口", "疏散出口", "有奖举报公告牌", "其他")),
-             "place": rng.choice(("员工宿舍", "生产经营场所", "其他"))}
-        for flag in ("marked", "clear", "adequate"):
-            v = rng.choice((True, True, False, None, "absent"))
+        kind = rng.choice(("疏散出口", "疏散出口", "有奖举报公告牌", "其他"))
+        o = {"id": f"O{j}", "kind": kind,
+             "place": rng.choice(("员工宿舍", "生产经营场所") + (() if kind == "疏散出口" else ("其他",)))}
+        for flag in ("marked", "clear", "adequate") if kind != "有奖举报公告牌" else ():
+            v = rng.choice((True, True, False, "absent") + ((None,) if kind == "其他" else ()))
             if v != "absent":
                 o[flag] = v
         obs.append(o)
