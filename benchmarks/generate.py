@@ -45,21 +45,12 @@ def literal_pools(book) -> dict:
                 if x not in pools[key]:
                     pools[key].append(x)
 
-    def visit(node, current, aliases):
-        if node is None:
-            return
-        if isinstance(node, (C.All, C.Any_)):
-            for i in node.items:
-                visit(i, current, aliases)
-        elif isinstance(node, C.Not):
-            visit(node.item, current, aliases)
-        elif isinstance(node, C.Exists):
-            visit(node.where, node.fact, dict(aliases, **({node.alias: node.fact} if node.alias else {})))
-        elif isinstance(node, C.Cmp) and isinstance(node.right, C.Lit):
-            ref = node.left
-            target = {"profile": "profile", "field": current}.get(ref.root) or aliases.get(ref.alias)
-            if target:
-                add((target, ".".join(ref.path)), node.right.value)
+    def visit(cond, current, aliases):
+        for node, cur, bound in C.walk_scoped(cond, current, aliases):
+            if isinstance(node, C.Cmp) and isinstance(node.right, C.Lit):
+                target = C.target_of(node.left, cur, bound)
+                if target:
+                    add((target, ".".join(node.left.path)), node.right.value)
 
     for rule in book.rules.values():
         fact = rule.check.get("fact")

@@ -137,7 +137,7 @@ OPS: dict[str, Callable[[Any, Any], bool]] = {
 
 def kind_of(ref: C.Ref, current: str | None, aliases: dict) -> str | None:
     """The evidence-schema kind of the field a Ref names (date, datetime, list, ...)."""
-    target = {"profile": "profile", "field": current}.get(ref.root) or aliases.get(ref.alias)
+    target = C.target_of(ref, current, aliases)
     if not target or target in OPEN_FACT_TYPES:
         return None
     return field_types().get(target, {}).get(".".join(ref.path))

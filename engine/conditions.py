@@ -227,6 +227,31 @@ def walk(node: Any):
         yield from walk(node.where)
 
 
+def walk_scoped(node: Any, current: str | None, aliases: dict):
+    """Yield (node, the fact type `field:` means there, alias -> fact type) for every node: what a
+    reader of the tree needs to know which evidence field a comparison names."""
+    if node is None:
+        return
+    yield node, current, aliases
+    if isinstance(node, (All, Any_)):
+        for i in node.items:
+            yield from walk_scoped(i, current, aliases)
+    elif isinstance(node, Not):
+        yield from walk_scoped(node.item, current, aliases)
+    elif isinstance(node, Exists):
+        inner = dict(aliases, **({node.alias: node.fact} if node.alias else {}))
+        yield from walk_scoped(node.where, node.fact, inner)
+
+
+def target_of(ref: Ref, current: str | None, aliases: dict) -> str | None:
+    """The fact type (or 'profile') a Ref reads, or None when it cannot be told."""
+    if ref.root == "profile":
+        return "profile"
+    if ref.root == "field":
+        return current
+    return aliases.get(ref.alias)
+
+
 def params_used(node: Any) -> set[str]:
     return {n.right.name for n in walk(node) if isinstance(n, Cmp) and isinstance(n.right, Param)}
 

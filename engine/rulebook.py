@@ -289,26 +289,6 @@ def _check_fields(cond: Any, fact: str | None, doc: Document, at: tuple, aliases
     """Reject comparisons on fields the evidence schema does not have, and unbound aliases."""
     types = field_types()
 
-    def visit(node, current: str | None, bound: dict):
-        if node is None:
-            return
-        if isinstance(node, (C.All, C.Any_)):
-            for i in node.items:
-                visit(i, current, bound)
-        elif isinstance(node, C.Not):
-            visit(node.item, current, bound)
-        elif isinstance(node, C.Exists):
-            if node.fact not in FACT_TYPES:
-                raise doc.error(f"未知的记录类型 “{node.fact}”", node.path + ("fact",))
-            inner = dict(bound)
-            if node.alias:
-                inner[node.alias] = node.fact
-            visit(node.where, node.fact, inner)
-        elif isinstance(node, C.Cmp):
-            for ref in (node.left, node.right):
-                if isinstance(ref, C.Ref):
-                    check_ref(ref, node, current, bound)
-
     def check_ref(ref: C.Ref, node: C.Cmp, current, bound):
         if ref.root == "profile":
             target = "profile"
@@ -328,7 +308,13 @@ def _check_fields(cond: Any, fact: str | None, doc: Document, at: tuple, aliases
             label = "企业画像" if target == "profile" else target
             raise doc.error(f"证据格式中{label}没有字段 “{name}”", node.where)
 
-    visit(cond, fact, dict(aliases))
+    for node, current, bound in C.walk_scoped(cond, fact, dict(aliases)):
+        if isinstance(node, C.Exists) and node.fact not in FACT_TYPES:
+            raise doc.error(f"未知的记录类型 “{node.fact}”", node.path + ("fact",))
+        if isinstance(node, C.Cmp):
+            for ref in (node.left, node.right):
+                if isinstance(ref, C.Ref):
+                    check_ref(ref, node, current, bound)
 
 
 def _load_checklist(book: Rulebook, path: Path) -> None:
