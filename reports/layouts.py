@@ -97,13 +97,9 @@ def resolve_checklist(ref: str, checklists_dir: Path | None = None) -> Checklist
     the checklists exist, a layout id. dispatch.layout names the layout; default: same as the id."""
     candidates = [Path(ref)] if ref.endswith((".yaml", ".yml")) else []
     if checklists_dir is None:
-        try:
-            from yinhuan.resources import checklists_dir as _cd
-            checklists_dir = _cd()
-        except Exception:  # the checklists package may not exist yet
-            checklists_dir = None
-    if checklists_dir is not None:
-        candidates.append(Path(checklists_dir) / f"{ref}.yaml")
+        from yinhuan.resources import checklists_dir as shipped
+        checklists_dir = shipped()
+    candidates.append(Path(checklists_dir) / f"{ref}.yaml")
     for path in candidates:
         if path.is_file():
             doc = load_file(path)
