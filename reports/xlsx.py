@@ -211,9 +211,21 @@ def ledger_workbook(rows: list[LedgerRow], title: str, city: str, filed_on: date
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
+def _print_setup(ws) -> None:
+    """The notice's forms are printed landscape on A4: one page wide, as many pages tall as needed."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+
+
 def to_bytes(wb: Workbook, stamp: date) -> bytes:
     """Save with fixed document times and zip entry times: same inputs, same bytes."""
     when = datetime(stamp.year, stamp.month, stamp.day)
+    for ws in wb.worksheets:
+        _print_setup(ws)
     wb.properties.creator = "yinhuan"
     wb.properties.lastModifiedBy = "yinhuan"
     wb.properties.created = when

@@ -330,3 +330,20 @@ def test_findings_of_a_combined_checklist_file_into_its_dispatch_table(tmp_path)
     assert rows["文登区"]["checked_enterprises"] == 1 and rows["文登区"]["principal_no_lead"] == 1
     assert rows["荣成市"]["checked_enterprises"] == 1
     assert rows["环翠区"]["checked_enterprises"] == 0
+
+
+def test_workbook_prints_landscape_one_page_wide(tmp_path):
+    """The forms are printed on A4 landscape, one page wide, as clerks file them."""
+    import openpyxl
+    from click.testing import CliRunner
+    from yinhuan.cli import main
+    repo = Path(__file__).resolve().parent.parent
+    bureau = repo / "examples" / "bureau"
+    r = CliRunner().invoke(main, ["tally", "--checklist", "gongmao-2023", "--period", "2023-06", "--out", str(tmp_path),
+                                  str(bureau / "activity-gongmao.yaml"), str(bureau / "findings-gongmao-2023-06.json"),
+                                  *sorted(str(p) for p in (bureau / "evidence").glob("gm-*.yaml"))])
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(next(tmp_path.glob("*.xlsx")))
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
