@@ -17,6 +17,8 @@ from openpyxl.utils import get_column_letter
 
 from yinhuan.dates import chinese_form
 
+from yinhuan.render import width as text_width
+
 from . import layouts
 from .ledger import LedgerRow, columns as ledger_columns
 
@@ -182,6 +184,21 @@ def ledger_sheet(ws, rows: list[LedgerRow], title: str, city: str, filed_on: dat
               "统一社会信用代码": 21}
     for k, col in enumerate(cols, 1):
         ws.column_dimensions[get_column_letter(k)].width = widths.get(col, 11)
+    _fit_rows(ws, 5, 5 + len(rows))
+
+
+def _fit_rows(ws, first: int, last: int, line_height: float = 14.5) -> None:
+    """Row heights for wrapped text. Spreadsheet programs do not re-measure rows written by a
+    library, so long descriptions would overlap: estimate the lines each cell needs from its
+    column width (a CJK character is two units wide)."""
+    for r in range(first, last + 1):
+        lines = 1
+        for cell in ws[r]:
+            if cell.value in (None, ""):
+                continue
+            col_width = ws.column_dimensions[cell.column_letter].width or 10
+            lines = max(lines, -(-text_width(str(cell.value)) // max(int(col_width) - 1, 1)))
+        ws.row_dimensions[r].height = line_height * lines + 4
 
 
 # ---- workbooks ---------------------------------------------------------------------------
