@@ -1,0 +1,71 @@
+"""The fast validation gate (fastjsonschema) and the reference validator (jsonschema) agree on every
+shipped evidence file and on systematic mutations of them, so a file the gate lets through is one
+jsonschema accepts too."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from conftest import REPO
+from yinhuan.loader import load_file
+from yinhuan.resources import schema
+from yinhuan.validate import fast_check
+
+FILES = sorted((REPO / "examples").rglob("*.yaml"))
+BAD_VALUES = (None, "x", -1, 1.5, True, [], {}, ["x"], "2023-13-01")
+
+
+def evidence_files():
+    return [f for f in FILES if isinstance(load_file(f).data, dict) and "enterprise" in load_file(f).data]
+
+
+def mutations(data):
+    """Each leaf replaced by wrong values, each key dropped, an unknown key added to each mapping."""
+    def walk(node, path):
+        if isinstance(node, dict):
+            yield path, "add", "zz_unknown"
+            for k, v in node.items():
+                yield path + (k,), "drop", None
+                yield from walk(v, path + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node[:3]):
+                yield from walk(v, path + (i,))
+        else:
+            for bad in BAD_VALUES:
+                yield path, "set", bad
+    for path, how, value in walk(data, ()):
+        d = copy.deepcopy(data)
+        parent = d
+        for p in path[:-1] if how != "add" else path:
+            parent = parent[p]
+        if how == "add":
+            parent[value] = 1
+        elif how == "drop":
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = value
+        yield d
+
+
+def agree(data) -> tuple[bool, bool]:
+    ref = Draft202012Validator(schema("evidence")).is_valid(data)
+    try:
+        fast_check("evidence")(data)
+        fast = True
+    except Exception:
+        fast = False
+    return ref, fast
+
+
+@pytest.mark.parametrize("path", evidence_files(), ids=lambda p: str(Path(p).relative_to(REPO)))
+def test_gate_agrees_with_jsonschema(path):
+    data = load_file(path).data
+    checked = 0
+    for d in [data, *mutations(data)]:
+        ref, fast = agree(d)
+        assert ref == fast, f"jsonschema says {ref}, fastjsonschema says {fast}"
+        checked += 1
+    assert checked > 50
