@@ -235,6 +235,20 @@ def not_in_force(rule, as_of: date, root: Path | None = None) -> str | None:
 
     Before a standard took effect its predecessor (the 2017 versions) was in force; we do not
     catalogue those, so the honest answer is 不适用 with this reason, not a pass."""
+    start = in_force_from(rule, root)
+    return start[1] if start and as_of < start[0] else None
+
+
+def in_force_from(rule, root: Path | None = None) -> tuple[date, str] | None:
+    """(effective date, the reason given before it) for a rule citing a catalogued standard;
+    None for the campaign's duty rules. Worked out once per rule."""
+    memo = rule.__dict__.setdefault("_in_force", {})
+    if root not in memo:
+        memo[root] = _in_force_from(rule, root)
+    return memo[root]
+
+
+def _in_force_from(rule, root: Path | None):
     doc = rule.source.get("document")
     if doc not in ("工贸判定标准", "矿山判定标准"):
         return None
@@ -244,7 +258,7 @@ def not_in_force(rule, as_of: date, root: Path | None = None) -> str | None:
     if std is None:
         return None
     effective = entry.effective if entry else std.effective
-    return not_in_force_text(std, effective) if as_of < effective else None
+    return effective, not_in_force_text(std, effective)
 
 
 # ---- lint ------------------------------------------------------------------------------------

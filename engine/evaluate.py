@@ -13,7 +13,7 @@ from . import checks
 from . import conditions as C
 from .checks.context import CheckContext
 from .compile_native import Env, FactIndex, compile_selection
-from .catalogue import not_in_force
+from .catalogue import in_force_from, not_in_force
 from .errors import InputError
 from .findings import NA, Finding, Outcome, make_finding
 
@@ -23,6 +23,8 @@ class CompiledRule:
     rule: object
     selections: dict   # name -> (fact type, select(facts, env) -> matching facts)
     applies: tuple | None = None  # (fact type, select) for the profile, run before the others
+    in_force: tuple | None = None  # (effective date, reason before it) for criteria rules
+    decide: object = None          # the check kind's decide()
 
 
 def resolved_selections(rule, checklist) -> dict:
@@ -47,7 +49,7 @@ def compile_rule(rule, checklist) -> CompiledRule:
                              rule.doc.line_of(rule.path)) from None
         sels[name] = (fact, select)
     applies = sels.pop("applies", None)
-    return CompiledRule(rule, sels, applies)
+    return CompiledRule(rule, sels, applies, in_force_from(rule), checks.KINDS[rule.kind].decide)
 
 
 def compile_checklist(book, checklist) -> list[CompiledRule]:
@@ -84,7 +86,7 @@ def evaluate(compiled_rules: list[CompiledRule], evidence, checklist, as_of: dat
     findings = []
     for cr in compiled_rules:
         rule = cr.rule
-        why_not = not_in_force(rule, as_of)
+        why_not = cr.in_force[1] if cr.in_force and as_of < cr.in_force[0] else None
         if not why_not and rule.sector and sector != rule.sector:
             why_not = applicable(rule, profile, {})
         sel = {}
@@ -96,7 +98,7 @@ def evaluate(compiled_rules: list[CompiledRule], evidence, checklist, as_of: dat
         else:
             for name, (fact, select) in cr.selections.items():
                 sel[name] = select(index.all(fact), env)
-            outcome = checks.decide(rule, sel, ctx)
+            outcome = cr.decide(rule, sel, ctx)
         findings.append(make_finding(rule, outcome, evidence))
     return findings
 

@@ -51,7 +51,7 @@ class Evidence:
         return self.profile.get("name", "")
 
     def provided(self, fact_type: str) -> bool:
-        return SECTION_OF[fact_type] in self.facts or fact_type in self.facts
+        return fact_type in self.facts or SECTION_OF[fact_type] in self.facts
 
 
 # ---- field types, read from the published schema -------------------------------------------------

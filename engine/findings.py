@@ -14,16 +14,32 @@ PASS, FAIL, NA, INSUFFICIENT, NOT_DUE = "符合", "不符合", "不适用", "证
 STATUSES = (PASS, FAIL, NA, INSUFFICIENT, NOT_DUE)
 
 
+def _resolved(value):
+    return value() if callable(value) else value
+
+
 class Outcome:
-    """What a check decided, before wording. `evidence` are fact ids; `reason` is concrete."""
+    """What a check decided. `status` and `evidence` (fact ids) are the decision; `reason` and
+    `details` explain it, and a check may hand them over as zero-argument functions, which run
+    when the explanation is first read: a bulk run that only tallies statuses never words them."""
 
-    __slots__ = ("status", "reason", "evidence", "details")
+    __slots__ = ("status", "_reason", "evidence", "_details")
 
-    def __init__(self, status: str, reason: str, evidence=(), details: dict | None = None):
+    def __init__(self, status: str, reason, evidence=(), details=None):
         self.status = status
-        self.reason = reason
+        self._reason = reason
         self.evidence = evidence
-        self.details = details if details is not None else {}
+        self._details = details
+
+    @property
+    def reason(self) -> str:
+        self._reason = _resolved(self._reason)
+        return self._reason
+
+    @property
+    def details(self) -> dict:
+        self._details = _resolved(self._details) or {}
+        return self._details
 
     def key(self) -> tuple:
         """What two evaluators must agree on."""
@@ -36,19 +52,30 @@ class Outcome:
 class Finding:
     """One rule's verdict on one enterprise. What depends on the rule alone (id, title, clause,
     remedy, the catalogue's citation) is shared by every finding of that rule (`static`), so a run
-    over thousands of enterprises builds only what differs."""
+    over thousands of enterprises builds only what differs; the wording comes from the Outcome
+    when it is first read."""
 
-    __slots__ = ("status", "reason", "evidence_ids", "counters", "details", "facts", "static")
+    __slots__ = ("status", "_reason", "evidence_ids", "counters", "_details", "facts", "static")
 
-    def __init__(self, status: str, reason: str, evidence_ids: tuple = (), counters: list = (),
-                 details: dict | None = None, facts: dict | None = None, static: dict | None = None):
+    def __init__(self, status: str, reason, evidence_ids: tuple = (), counters: list = (),
+                 details=None, facts: dict | None = None, static: dict | None = None):
         self.status = status
-        self.reason = reason
-        self.evidence_ids = tuple(evidence_ids)
-        self.counters = list(counters)
-        self.details = details or {}
+        self._reason = reason              # str, or a function giving it
+        self.evidence_ids = evidence_ids   # sorted ids of the records cited
+        self.counters = counters
+        self._details = details
         self.facts = facts or {}           # id -> fact, to describe the evidence when shown
         self.static = static or {}
+
+    @property
+    def reason(self) -> str:
+        self._reason = _resolved(self._reason)
+        return self._reason
+
+    @property
+    def details(self) -> dict:
+        self._details = _resolved(self._details) or {}
+        return self._details
 
     rule = property(lambda self: self.static.get("rule"))
     title = property(lambda self: self.static.get("title"))
@@ -87,12 +114,13 @@ class Finding:
 
 def make_finding(rule, outcome: Outcome, evidence) -> Finding:
     static = _static(rule)
-    unconfirmed = static["unconfirmed"]
-    reason = outcome.reason + ("（条文待核实）" if unconfirmed and outcome.status == FAIL else "")
+    status = outcome.status
+    reason = outcome._reason
+    if static["unconfirmed"] and status == FAIL:
+        reason = lambda: outcome.reason + "（条文待核实）"  # noqa: E731
     ids = outcome.evidence
-    return Finding(outcome.status, reason, sorted(ids, key=str) if len(ids) > 1 else ids,
-                   rule.counters if outcome.status == FAIL else (), outcome.details, evidence.by_id,
-                   static)
+    return Finding(status, reason, tuple(sorted(ids, key=str)) if len(ids) > 1 else tuple(ids),
+                   list(rule.counters) if status == FAIL else [], outcome._details, evidence.by_id, static)
 
 
 def _static(rule) -> dict:

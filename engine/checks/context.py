@@ -24,6 +24,15 @@ class CheckContext:
     def provided(self, fact_type: str) -> bool:
         return self.evidence.provided(fact_type)
 
+    def plan(self, rule, make):
+        """What a check works out from the rule and the checklist alone (deadline, window, minimum
+        count), made once per checklist by `make(rule, ctx)` and reused for every enterprise."""
+        memo = self.checklist.__dict__.setdefault("_plans", {})
+        key = (rule.id, make)
+        if key not in memo:
+            memo[key] = make(rule, self)
+        return memo[key]
+
     def param(self, name: str):
         if name not in self.checklist.params:
             raise InputError(f"检查清单 {self.checklist.id} 未定义参数 “{name}”")
@@ -69,4 +78,4 @@ def fact_date(fact: dict, key: str):
 
 
 def missing_section(ctx: CheckContext, fact_type: str, what: str):
-    return Outcome(INSUFFICIENT, f"证据文件未提供 records.{SECTION_OF[fact_type]}，无法核查{what}")
+    return Outcome(INSUFFICIENT, lambda: f"证据文件未提供 records.{SECTION_OF[fact_type]}，无法核查{what}")

@@ -44,9 +44,11 @@ def decide(rule, sel, ctx) -> Outcome:
             covered.update(hit)
             used.append(f["id"])
     missing = [m for m in members if m not in covered]
-    details = {"members": len(members), "covered": len(covered), "missing": sorted(missing, key=str)}
+
+    def details():
+        return {"members": len(members), "covered": len(covered), "missing": sorted(missing, key=str)}
     member_ids = [members[m]["id"] for m in missing if "id" in members[m]]
     if missing:
-        return Outcome(FAIL, f"{what}共 {len(members)} 人/项，{len(missing)} 未{requirement}：{ids_text(missing)}",
+        return Outcome(FAIL, lambda: f"{what}共 {len(members)} 人/项，{len(missing)} 未{requirement}：{ids_text(missing)}",
                        used + member_ids, details)
-    return Outcome(PASS, f"{what}共 {len(members)} 人/项，均已{requirement}", used, details)
+    return Outcome(PASS, lambda: f"{what}共 {len(members)} 人/项，均已{requirement}", used, details)

@@ -32,7 +32,7 @@ def decide(rule, sel, ctx) -> Outcome:
         return Outcome(status, f"无{what}" + ("，本项不适用" if status == NA else ""))
     bad = [i for i in subjects if i not in ok]
     if bad:
-        return Outcome(FAIL, f"{len(bad)}/{len(subjects)} 条{what}不符合“{requirement}”：{ids_text(bad)}", bad,
-                       {"violations": bad, "checked": len(subjects)})
-    return Outcome(PASS, f"{len(subjects)} 条{what}均符合“{requirement}”", subjects,
-                   {"checked": len(subjects)})
+        return Outcome(FAIL, lambda: f"{len(bad)}/{len(subjects)} 条{what}不符合“{requirement}”：{ids_text(bad)}",
+                       bad, lambda: {"violations": bad, "checked": len(subjects)})
+    return Outcome(PASS, lambda: f"{len(subjects)} 条{what}均符合“{requirement}”", subjects,
+                   lambda: {"checked": len(subjects)})

@@ -46,42 +46,39 @@ def decide(rule, sel, ctx) -> Outcome:
     as_of = ctx.as_of
     rule_text = f"{_EVERY[every]}至少 {need} 次"
     if as_of < lo:
-        return Outcome(NOT_DUE, f"评估日 {chinese_form(as_of)} 早于考核期起点 {chinese_form(lo)}（{rule_text}）")
+        return Outcome(NOT_DUE, lambda: f"评估日 {chinese_form(as_of)} 早于考核期起点 {chinese_form(lo)}（{rule_text}）")
     dated = [(fact_date(f, date_key), f) for f in sel["match"]]
     dated = [(d, f) for d, f in dated if d is not None and lo <= d <= hi and d <= as_of]
-    periods, missed, pending, used = [], [], [], []
+    periods, missed, pending, done, used = [], [], [], [], []   # periods: (period, count, state)
     for p in periods_overlapping(lo, hi, every):
         if p.start > as_of:
             break
         hits = [f["id"] for d, f in dated if p.start <= d <= p.end]
+        used.extend(hits)
         if len(hits) >= need:
             state = "met"
-            used.extend(hits)
+            done.append(p)
         elif as_of <= p.end:
             state = "pending"
             pending.append(p)
-            used.extend(hits)
         else:
             state = "missed"
             missed.append((p, len(hits)))
-            used.extend(hits)
-        periods.append({"period": p.label, "from": p.start, "to": p.end, "count": len(hits),
-                        "required": need, "state": state})
-    details = {"every": every, "min": need, "window": [lo, hi], "periods": periods}
+        periods.append((p, len(hits), state))
+
+    def details():
+        return {"every": every, "min": need, "window": [lo, hi],
+                "periods": [{"period": p.label, "from": p.start, "to": p.end, "count": n, "required": need,
+                             "state": st} for p, n, st in periods]}
+
     if missed:
-        parts = []
-        for p, n in missed:
-            parts.append(f"{p.label}无{what}记录" if n == 0 else f"{p.label}{what}仅 {n} 次，应至少 {need} 次")
-        return Outcome(FAIL, "；".join(parts) + f"（要求{rule_text}）", used, details)
-    done = [p for p in periods if p["state"] == "met"]
+        def reason():
+            parts = [f"{p.label}无{what}记录" if n == 0 else f"{p.label}{what}仅 {n} 次，应至少 {need} 次"
+                     for p, n in missed]
+            return "；".join(parts) + f"（要求{rule_text}）"
+        return Outcome(FAIL, reason, used, details)
     if pending and not done:
-        p = pending[0]
-        return Outcome(NOT_DUE, f"{p.label}尚未结束，目前{what} {_count(periods)} 次（要求{rule_text}）",
-                       used, details)
-    tail = f"；{pending[0].label}尚未结束" if pending else ""
-    labels = "、".join(p["period"] for p in done)
-    return Outcome(PASS, f"{labels}均有{what}（要求{rule_text}）{tail}", used, details)
-
-
-def _count(periods) -> int:
-    return periods[-1]["count"] if periods else 0
+        p, n = pending[0], periods[-1][1]
+        return Outcome(NOT_DUE, lambda: f"{p.label}尚未结束，目前{what} {n} 次（要求{rule_text}）", used, details)
+    return Outcome(PASS, lambda: "、".join(p.label for p in done) + f"均有{what}（要求{rule_text}）"
+                   + (f"；{pending[0].label}尚未结束" if pending else ""), used, details)

@@ -13,10 +13,12 @@ def decide(rule, sel, ctx) -> Outcome:
     c = rule.check
     ans = ctx.evidence.answers.get(rule.id)
     if not ans:
-        return Outcome(INSUFFICIENT, f"待检查人员判断：{c['question']}")
-    who = "，".join(x for x in (ans.get("by"), iso(ans["at"]) if ans.get("at") else None) if x)
-    note = f"；说明：{ans['note']}" if ans.get("note") else ""
-    said = f"检查人员{('（' + who + '）') if who else ''}答“{ans['answer']}”{note}"
+        return Outcome(INSUFFICIENT, lambda: f"待检查人员判断：{c['question']}")
+
+    def said():
+        who = "，".join(x for x in (ans.get("by"), iso(ans["at"]) if ans.get("at") else None) if x)
+        note = f"；说明：{ans['note']}" if ans.get("note") else ""
+        return f"检查人员{('（' + who + '）') if who else ''}答“{ans['answer']}”{note}"
     details = {"answer": ans}
     if ans["answer"] == "不适用":
         return Outcome(NA, said, [], details)

@@ -28,11 +28,12 @@ def decide(rule, sel, ctx) -> Outcome:
         return missing_section(ctx, c["fact"], what)
     bad = [f["id"] for f in sel["match"]]
     if bad:
-        return Outcome(FAIL, f"存在{what}：{ids_text(bad)}", bad, {"violations": bad})
+        return Outcome(FAIL, lambda: f"存在{what}：{ids_text(bad)}", bad, lambda: {"violations": bad})
     if "subject" in c:
         looked = [f["id"] for f in sel["subject"]]
         if not looked:
             subj = c["subject"]
-            return Outcome(subj.get("if_absent", INSUFFICIENT), f"未记录{subj['what']}，无法判定是否存在{what}")
-        return Outcome(PASS, f"未发现{what}（已核查{c['subject']['what']} {ids_text(looked)}）", looked)
-    return Outcome(PASS, f"未发现{what}（已核查 {len(ctx.evidence.facts.get(c['fact'], []))} 条记录）")
+            return Outcome(subj.get("if_absent", INSUFFICIENT), lambda: f"未记录{subj['what']}，无法判定是否存在{what}")
+        return Outcome(PASS, lambda: f"未发现{what}（已核查{c['subject']['what']} {ids_text(looked)}）", looked)
+    checked = len(ctx.evidence.facts.get(c["fact"], []))
+    return Outcome(PASS, lambda: f"未发现{what}（已核查 {checked} 条记录）")

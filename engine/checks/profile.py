@@ -14,7 +14,7 @@ def selections(rule):
 def decide(rule, sel, ctx) -> Outcome:
     requirement = rule.check["requirement"]
     if sel["ok"]:
-        return Outcome(PASS, f"企业画像显示：{requirement}")
+        return Outcome(PASS, lambda: f"企业画像显示：{requirement}")
     profile = ctx.evidence.profile
     absent = sorted({".".join(n.left.path) for n in C.walk(rule.conditions["require"])
                      if isinstance(n, C.Cmp) and n.left.root == "profile" and n.left.path[0] not in profile})
