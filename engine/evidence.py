@@ -108,6 +108,19 @@ def field_types() -> dict[str, dict[str, str]]:
 OPEN_FACT_TYPES = {"observations"}  # observations carry any fields their kind needs
 
 
+@lru_cache(maxsize=None)
+def observation_fields() -> dict[str, frozenset]:
+    """{observation kind: the fields the schema allows it} for the kinds the schema knows, so lint
+    can reject a rule that reads a field its observation kind does not have."""
+    defs = schema("evidence")["$defs"]
+    out = {}
+    for branch in defs["observation"].get("allOf", []):
+        kind = branch["if"]["properties"]["kind"]["const"]
+        target = defs[branch["then"]["$ref"].rsplit("/", 1)[-1]]
+        out[kind] = frozenset(target["properties"])
+    return out
+
+
 # ---- loading -------------------------------------------------------------------------------
 
 def load_evidence(path: str | Path) -> Evidence:

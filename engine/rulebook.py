@@ -17,7 +17,7 @@ from typing import Any
 from . import conditions as C
 from .dates import BadDate, parse_date
 from .errors import InputError, InputErrors
-from .evidence import FACT_TYPES, OPEN_FACT_TYPES, field_types
+from .evidence import FACT_TYPES, OPEN_FACT_TYPES, field_types, observation_fields
 from .loader import Document, load_file
 from .resources import checklists_dir, rules_dir
 from .validate import schema_errors
@@ -249,12 +249,17 @@ def _build_rule(raw: dict, doc: Document, path: tuple) -> Rule:
         sub = _get(check, name)
         if sub is None:
             continue
-        cond = parse_at(sub, path + ("check",) + tuple(name.split(".")))
-        conditions[name] = cond
+        conditions[name] = parse_at(sub, path + ("check",) + tuple(name.split(".")))
+    # the observation kinds a check's where selects also scope the fields its require reads
+    scope = set().union(*(_observation_kinds(cond, _get(check, fact_key) if fact_key else None, {})
+                          for (name, fact_key) in CHECK_CONDITIONS[kind] if (cond := conditions.get(name))))
+    for name, fact_key in CHECK_CONDITIONS[kind]:
+        if name not in conditions:
+            continue
         fact = _get(check, fact_key) if fact_key else None
         outer_alias = check.get("as")
-        _check_fields(cond, fact, doc, path + ("check",) + tuple(name.split(".")),
-                      {outer_alias: fact} if outer_alias and fact else {})
+        _check_fields(conditions[name], fact, doc, path + ("check",) + tuple(name.split(".")),
+                      {outer_alias: fact} if outer_alias and fact else {}, scope)
     applies = parse_at(raw["applies"], path + ("applies",)) if "applies" in raw else None
     if applies is not None:
         _check_fields(applies, None, doc, path + ("applies",), {})
@@ -285,7 +290,8 @@ def _check_field_name(fact: str, name: str, doc: Document, at: tuple, want_date:
         raise doc.error(f"{fact}.{name} 不是日期字段", at)
 
 
-def _check_fields(cond: Any, fact: str | None, doc: Document, at: tuple, aliases: dict) -> None:
+def _check_fields(cond: Any, fact: str | None, doc: Document, at: tuple, aliases: dict,
+                  scope: set[str] = frozenset()) -> None:
     """Reject comparisons on fields the evidence schema does not have, and unbound aliases."""
     types = field_types()
 
@@ -308,13 +314,32 @@ def _check_fields(cond: Any, fact: str | None, doc: Document, at: tuple, aliases
             label = "企业画像" if target == "profile" else target
             raise doc.error(f"证据格式中{label}没有字段 “{name}”", node.where)
 
+    obs_kinds = _observation_kinds(cond, fact, aliases) | set(scope)
     for node, current, bound in C.walk_scoped(cond, fact, dict(aliases)):
+        if isinstance(node, C.Cmp) and node.left.root == "field" and current == "observations" and obs_kinds:
+            allowed = frozenset().union(*(observation_fields()[k] for k in obs_kinds))
+            if node.left.path[0] not in allowed:
+                raise doc.error(f"观察类别 {'、'.join(sorted(obs_kinds))} 没有字段 “{node.left.path[0]}”"
+                                f"（可用：{'、'.join(sorted(allowed))}，见 docs/observations.md）", node.where)
         if isinstance(node, C.Exists) and node.fact not in FACT_TYPES:
             raise doc.error(f"未知的记录类型 “{node.fact}”", node.path + ("fact",))
         if isinstance(node, C.Cmp):
             for ref in (node.left, node.right):
                 if isinstance(ref, C.Ref):
                     check_ref(ref, node, current, bound)
+
+
+def _observation_kinds(cond: Any, fact: str | None, aliases: dict) -> set[str]:
+    """The observation kinds a condition selects (kind eq/in ...), when all are kinds the schema
+    knows; empty when it names none or a free-form kind (then any field may be read)."""
+    kinds: set[str] = set()
+    known = observation_fields()
+    for node, current, _ in C.walk_scoped(cond, fact, dict(aliases)):
+        if (isinstance(node, C.Cmp) and current == "observations" and node.left.root == "field"
+                and node.left.path == ("kind",) and node.op in ("eq", "in") and isinstance(node.right, C.Lit)):
+            vals = node.right.value if isinstance(node.right.value, list) else [node.right.value]
+            kinds.update(map(str, vals))
+    return kinds if kinds and kinds <= set(known) else set()
 
 
 def _load_checklist(book: Rulebook, path: Path) -> None:

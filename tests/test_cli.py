@@ -163,3 +163,19 @@ def test_only_filters_rows_and_rejects_unknown_status():
     assert "合计：" in r.output
     r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", "--only", "坏", str(EXAMPLES / "gm-steel-smelting.yaml")])
     assert r.exit_code == 2 and "未知的状态" in r.output
+
+
+def test_lint_knows_the_fields_of_each_observation_kind(tmp_path):
+    rule = GOOD_RULE.replace("FX-GOOD", "FX-OBS").replace("fact: permits", "fact: observations").replace(
+        "where: {field: kind, eq: 动火}", "where: {field: kind, eq: 疏散出口}").replace(
+        "require: {field: guardian, is_set: true}", "require: {field: markd, eq: true}")
+    rdir, cdir = write_rules(tmp_path, {"obs": rule}, checklist="""
+id: fx
+title: 测试清单
+sector: 工贸
+window: {from: 2023-05-19, to: 2023-12-31}
+include: {rules: [FX-OBS]}
+""")
+    r = CliRunner().invoke(main, ["rules", "lint", str(rdir), str(cdir)])
+    assert r.exit_code == 2
+    assert "观察类别 疏散出口 没有字段 “markd”" in r.output and f"{rdir / 'obs.yaml'}:" in r.output
