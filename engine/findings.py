@@ -18,7 +18,23 @@ def _resolved(value):
     return value() if callable(value) else value
 
 
-class Outcome:
+class _Explained:
+    """Reason and details that may be handed over as functions and are worded on first read."""
+
+    __slots__ = ()
+
+    @property
+    def reason(self) -> str:
+        self._reason = _resolved(self._reason)
+        return self._reason
+
+    @property
+    def details(self) -> dict:
+        self._details = _resolved(self._details) or {}
+        return self._details
+
+
+class Outcome(_Explained):
     """What a check decided. `status` and `evidence` (fact ids) are the decision; `reason` and
     `details` explain it, and a check may hand them over as zero-argument functions, which run
     when the explanation is first read: a bulk run that only tallies statuses never words them."""
@@ -31,16 +47,6 @@ class Outcome:
         self.evidence = evidence
         self._details = details
 
-    @property
-    def reason(self) -> str:
-        self._reason = _resolved(self._reason)
-        return self._reason
-
-    @property
-    def details(self) -> dict:
-        self._details = _resolved(self._details) or {}
-        return self._details
-
     def key(self) -> tuple:
         """What two evaluators must agree on."""
         return (self.status, self.reason, tuple(sorted(self.evidence)))
@@ -49,7 +55,7 @@ class Outcome:
         return f"Outcome({self.status!r}, {self.reason!r}, {self.evidence!r})"
 
 
-class Finding:
+class Finding(_Explained):
     """One rule's verdict on one enterprise. What depends on the rule alone (id, title, clause,
     remedy, the catalogue's citation) is shared by every finding of that rule (`static`), so a run
     over thousands of enterprises builds only what differs; the wording comes from the Outcome
@@ -66,16 +72,6 @@ class Finding:
         self._details = details
         self.facts = facts or {}           # id -> fact, to describe the evidence when shown
         self.static = static or {}
-
-    @property
-    def reason(self) -> str:
-        self._reason = _resolved(self._reason)
-        return self._reason
-
-    @property
-    def details(self) -> dict:
-        self._details = _resolved(self._details) or {}
-        return self._details
 
     rule = property(lambda self: self.static.get("rule"))
     title = property(lambda self: self.static.get("title"))
