@@ -69,6 +69,20 @@ def shipped_book(own: str):
     return book
 
 
+def checklist_fixtures(checklist_id: str, own: str):
+    """Module fixtures `book` (the shipped rulebook, clean for files matching `own`) and
+    `checklist`, for the tests of one shipped checklist's rules."""
+    @pytest.fixture(scope="module")
+    def book():
+        return shipped_book(own)
+
+    @pytest.fixture(scope="module")
+    def checklist(book):
+        return book.checklist(checklist_id)
+
+    return book, checklist
+
+
 @pytest.fixture
 def tmp_book(tmp_path):
     def make(rules: dict[str, str], checklist: str = CHECKLIST):

@@ -16,7 +16,7 @@ from yinhuan.evidence import from_data
 from yinhuan.loader import load_file
 from yinhuan.ruletest import run_examples
 
-from conftest import GM_PROFILE, REPO, shipped_book
+from conftest import GM_PROFILE, REPO, checklist_fixtures
 
 RULES, CHECKLISTS = REPO / "rules", REPO / "checklists"
 CLAUSES = RULES / "clauses" / "gongmao-2023.yaml"
@@ -24,14 +24,7 @@ NOTICE = REPO / "docs" / "notice" / "weiyingjifa-2023-12.txt"
 HIGH_RISK = ("金属冶炼", "粉尘涉爆", "涉氨制冷")
 
 
-@pytest.fixture(scope="module")
-def book():
-    return shipped_book(r"rules/gongmao/|checklists/gongmao|clauses/gongmao")
-
-
-@pytest.fixture(scope="module")
-def checklist(book):
-    return book.checklist("gongmao-2023")
+book, checklist = checklist_fixtures("gongmao-2023", r"rules/gongmao/|checklists/gongmao|clauses/gongmao")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from yinhuan.evidence import from_data
 from yinhuan.loader import load_file
 from yinhuan.ruletest import run_examples
 
-from conftest import MINE_PROFILE, REPO, shipped_book
+from conftest import MINE_PROFILE, REPO, checklist_fixtures
 
 CLAUSES = REPO / "rules" / "clauses" / "mine-2023.yaml"
 NOTICE = REPO / "docs" / "notice" / "weiyingjifa-2023-12.txt"
@@ -21,14 +21,7 @@ SECTIONS = ("documents", "meetings", "inspections", "trainings", "drills", "perm
             "contractors", "equipment", "hazards", "observations")
 
 
-@pytest.fixture(scope="module")
-def book():
-    return shipped_book(r"rules/mine/|checklists/mine-2023|clauses/mine-2023")
-
-
-@pytest.fixture(scope="module")
-def checklist(book):
-    return book.checklist("mine-2023")
+book, checklist = checklist_fixtures("mine-2023", r"rules/mine/|checklists/mine-2023|clauses/mine-2023")
 
 
 @pytest.fixture(scope="module")
