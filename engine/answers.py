@@ -1,38 +1,20 @@
 """Save an inspector's answers to judgement items back into the evidence file.
 
-Each answer is written as soon as it is given, by replacing the file atomically (write a temp
-file beside it, fsync, os.replace), so an interrupted `--ask` session loses nothing and resumes
+Each answer is written as soon as it is given, by replacing the file atomically (yinhuan.atomic), so an interrupted `--ask` session loses nothing and resumes
 where it stopped. In YAML files only the top-level `answers:` block is rewritten; the rest of the
 file, comments included, is kept byte for byte. JSON files are rewritten as JSON.
 """
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import yaml
 
+from .atomic import write_bytes
+
 _TOP_KEY = re.compile(r"^[^\s#-][^:]*:", re.M)
-
-
-def atomic_write(path: Path, text: str) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def answers_block(answers: dict) -> str:
@@ -60,6 +42,6 @@ def save_answer(path: str | Path, raw_answers: dict) -> None:
     if path.suffix.lower() == ".json":
         data = json.loads(text)
         data["answers"] = raw_answers
-        atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        write_bytes(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        atomic_write(path, replace_answers(text, raw_answers))
+        write_bytes(path, replace_answers(text, raw_answers))

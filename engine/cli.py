@@ -40,8 +40,8 @@ def main():
 
 def _write_out(text: str, out: str | None) -> None:
     if out:
-        from .answers import atomic_write
-        atomic_write(Path(out), text)
+        from .atomic import write_bytes
+        write_bytes(Path(out), text)
     else:
         click.echo(text)
 

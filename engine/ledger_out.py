@@ -76,22 +76,20 @@ def ledger_document(result) -> dict | None:
 def write_ledger_out(results, out: str) -> list[tuple[Path, int]]:
     """Write the ledger records: to `out` for one enterprise, or one file per enterprise when `out`
     is a folder (ends with / or exists as one). JSON when the name ends .json, YAML otherwise."""
-    from .answers import atomic_write
+    from .atomic import write_all
     target = Path(out)
     folder = out.endswith(("/", "\\")) or target.is_dir()
     if len(results) > 1 and not folder:
         raise InputError("多个证据文件时 --ledger-out 应为目录（以 / 结尾），每家企业写一个文件", field="--ledger-out")
-    written = []
+    outputs, written = {}, []
     for r in results:
         doc = ledger_document(r)
         path = target / f"{Path(r.evidence.file).stem}-hazards.yaml" if folder else target
         if doc is None:
             doc = {"yinhuan_evidence": 1, "enterprise": r.evidence.doc.data.get("enterprise", {}),
                    "records": {"hazards": []}}
-        if folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        text = (json.dumps(doc, ensure_ascii=False, indent=2) if path.suffix == ".json"
-                else yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=200))
-        atomic_write(path, text)
+        outputs[path] = (json.dumps(doc, ensure_ascii=False, indent=2) if path.suffix == ".json"
+                         else yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=200))
         written.append((path, len(doc["records"]["hazards"])))
+    write_all(outputs)  # every enterprise's file, or none
     return written

@@ -17,7 +17,7 @@ from yinhuan.dates import BadDate, parse_date
 from yinhuan.errors import InputError, InputErrors
 
 from . import csvjson, layouts, xlsx
-from .atomic import write_all, write_bytes
+from yinhuan.atomic import write_all, write_bytes
 from .hazards import Hazard, merge
 from .inputs import Inputs, load_inputs, read_document, kind_of, resolve_bureau
 from .ledger import (ERROR, BasisValidator, LedgerRow, check_rows, looks_like_ledger, numbered, read_ledger,

@@ -179,3 +179,11 @@ include: {rules: [FX-OBS]}
     r = CliRunner().invoke(main, ["rules", "lint", str(rdir), str(cdir)])
     assert r.exit_code == 2
     assert "观察类别 疏散出口 没有字段 “markd”" in r.output and f"{rdir / 'obs.yaml'}:" in r.output
+
+
+def test_unwritable_output_is_bad_input_not_a_traceback(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", "--format", "json",
+                                  "--out", str(blocker / "sub" / "out.json"), str(EXAMPLES / "gm-machinery.yaml")])
+    assert r.exit_code == 2 and "无法写入" in r.output and "Traceback" not in r.output

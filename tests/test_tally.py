@@ -300,11 +300,13 @@ def test_period_outside_campaign(tmp_path):
 
 
 def test_atomic_write_leaves_nothing_when_one_output_fails(tmp_path):
-    from yinhuan.reports.atomic import write_all
+    from yinhuan.atomic import write_all
+    from yinhuan.errors import InputError
     blocker = write(tmp_path / "not-a-dir", "x")
     good = tmp_path / "out" / "a.csv"
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="无法写入") as exc:
         write_all({good: b"1", blocker / "b.csv": b"2"})
+    assert exc.value.file == str(blocker / "b.csv")
     assert not good.exists()
     assert not [p for p in (tmp_path / "out").iterdir()]   # no temporary files left behind
 
