@@ -230,18 +230,12 @@ def not_in_force_text(std: Standard, effective: date) -> str:
     return f"评估日早于{std.short_title}施行日期（{cn_date(effective)}），本目录不覆盖该日期"
 
 
-def not_in_force(rule, as_of: date, root: Path | None = None) -> str | None:
-    """For a rule citing a catalogued standard: the reason it cannot be judged on as_of, or None.
-
-    Before a standard took effect its predecessor (the 2017 versions) was in force; we do not
-    catalogue those, so the honest answer is 不适用 with this reason, not a pass."""
-    start = in_force_from(rule, root)
-    return start[1] if start and as_of < start[0] else None
-
-
 def in_force_from(rule, root: Path | None = None) -> tuple[date, str] | None:
     """(effective date, the reason given before it) for a rule citing a catalogued standard;
-    None for the campaign's duty rules. Worked out once per rule."""
+    None for the campaign's duty rules. Worked out once per rule.
+
+    Before a standard took effect its predecessor (the 2017 versions) was in force; we do not
+    catalogue those, so the honest answer then is 不适用 with this reason, not a pass."""
     memo = rule.__dict__.setdefault("_in_force", {})
     if root not in memo:
         memo[root] = _in_force_from(rule, root)

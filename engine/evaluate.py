@@ -13,7 +13,7 @@ from . import checks
 from . import conditions as C
 from .checks.context import CheckContext
 from .compile_native import Env, FactIndex, compile_selection
-from .catalogue import in_force_from, not_in_force
+from .catalogue import in_force_from
 from .errors import InputError
 from .findings import NA, Finding, Outcome, make_finding
 
@@ -23,7 +23,6 @@ class CompiledRule:
     rule: object
     selections: dict   # name -> (fact type, select(facts, env) -> matching facts)
     applies: tuple | None = None  # (fact type, select) for the profile, run before the others
-    in_force: tuple | None = None  # (effective date, reason before it) for criteria rules
     decide: object = None          # the check kind's decide()
 
 
@@ -49,15 +48,22 @@ def compile_rule(rule, checklist) -> CompiledRule:
                              rule.doc.line_of(rule.path)) from None
         sels[name] = (fact, select)
     applies = sels.pop("applies", None)
-    return CompiledRule(rule, sels, applies, in_force_from(rule), checks.KINDS[rule.kind].decide)
+    return CompiledRule(rule, sels, applies, checks.KINDS[rule.kind].decide)
 
 
 def compile_checklist(book, checklist) -> list[CompiledRule]:
     return [compile_rule(r, checklist) for r in book.rules_of(checklist)]
 
 
-def applicable(rule, profile: dict, sel: dict) -> str | None:
-    """None when the rule applies; otherwise the reason it does not."""
+def inapplicable(rule, sel: dict, profile: dict, as_of: date) -> str | None:
+    """None when the rule applies to this enterprise on as_of; otherwise why not. The order is
+    the same for both back ends: effective date of the standard, sector, then `applies`.
+
+    A criterion rule evaluated before its standard took effect is 不适用 with a plain reason:
+    the catalogue does not cover the earlier (2017) texts, and silence would read as a pass."""
+    start = in_force_from(rule)
+    if start and as_of < start[0]:
+        return start[1]
     if rule.sector and profile.get("sector") != rule.sector:
         return f"本规则适用于{rule.sector}企业"
     if "applies" in sel and not sel["applies"]:
@@ -82,18 +88,14 @@ def evaluate(compiled_rules: list[CompiledRule], evidence, checklist, as_of: dat
     profile = evidence.profile
     env = Env({"$profile": profile, "$index": index})
     ctx = CheckContext(evidence, checklist, as_of)
-    sector = profile.get("sector")
     findings = []
     for cr in compiled_rules:
         rule = cr.rule
-        why_not = cr.in_force[1] if cr.in_force and as_of < cr.in_force[0] else None
-        if not why_not and rule.sector and sector != rule.sector:
-            why_not = applicable(rule, profile, {})
         sel = {}
-        if not why_not and cr.applies is not None:
+        if cr.applies is not None:
             sel["applies"] = cr.applies[1](index.all("profile"), env)
-            why_not = applicable(rule, profile, sel)
-        if why_not:
+        why_not = inapplicable(rule, sel, profile, as_of)
+        if why_not:   # a rule that does not apply costs no matching
             outcome = Outcome(NA, why_not)
         else:
             for name, (fact, select) in cr.selections.items():
@@ -104,11 +106,8 @@ def evaluate(compiled_rules: list[CompiledRule], evidence, checklist, as_of: dat
 
 
 def outcome_of(rule, sel: dict, ctx: CheckContext, evidence) -> Outcome:
-    """Applicability first, then the check kind's decision (shared by both back ends).
-
-    A criterion rule evaluated before its standard took effect is 不适用 with a plain reason:
-    the catalogue does not cover the earlier (2017) texts, and silence would read as a pass."""
-    why_not = not_in_force(rule, ctx.as_of) or applicable(rule, evidence.profile, sel)
+    """Applicability first, then the check kind's decision (the rete back end's path)."""
+    why_not = inapplicable(rule, sel, evidence.profile, ctx.as_of)
     if why_not:
         return Outcome(NA, why_not)
     return checks.decide(rule, sel, ctx)
