@@ -72,7 +72,6 @@ def chinese_form(d: date) -> str:
 # ---- periods -------------------------------------------------------------------------------
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
-PERIOD_NAMES = {"month": "月", "quarter": "季度", "half": "半年", "year": "年"}
 _QUARTERS = "一二三四"
 
 

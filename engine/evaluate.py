@@ -71,15 +71,6 @@ def inapplicable(rule, sel: dict, profile: dict, as_of: date) -> str | None:
     return None
 
 
-def run_selections(compiled: CompiledRule, index: FactIndex, env: Env) -> dict:
-    out = {}
-    if compiled.applies is not None:
-        out["applies"] = compiled.applies[1](index.all("profile"), env)
-    for name, (fact, select) in compiled.selections.items():
-        out[name] = select(index.all(fact), env)
-    return out
-
-
 def evaluate(compiled_rules: list[CompiledRule], evidence, checklist, as_of: date) -> list[Finding]:
     """Evaluate every compiled rule on one enterprise. Applicability (effective date, sector,
     `applies`) is decided first, in the same order as outcome_of, so a rule that does not apply

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import copy
 from functools import lru_cache
-from typing import Iterable
 
 import fastjsonschema
 import jsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from .errors import InputError, InputErrors
+from .errors import InputError
 from .loader import Document
 from .resources import schema
 
@@ -104,11 +103,3 @@ def validate(doc: Document, schema_name: str) -> None:
     errors = schema_errors(doc, schema_name)
     if errors:
         raise errors[0]
-
-
-def raise_all(errors: Iterable[InputError]) -> None:
-    errors = list(errors)
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise InputErrors(errors)

@@ -22,17 +22,16 @@ def selections(rule):
     return {"match": (c["fact"], rule.conditions.get("where"), c.get("as"))}
 
 
-def effective(rule, sel, ctx) -> tuple[str, int, str | None]:
-    """(period unit, minimum count, override note) after applying the first matching override."""
+def effective(rule, sel, ctx) -> tuple[str, int]:
+    """(period unit, minimum count) after applying the first matching override."""
     c = rule.check
-    every, need, note = c["every"], int(ctx.value(c.get("min", 1))), None
+    every, need = c["every"], int(ctx.value(c.get("min", 1)))
     for i, (_, ov) in enumerate(rule.overrides):
         if sel.get(f"override{i}"):
             every = ov.get("every", every)
             need = int(ctx.value(ov.get("min", need)))
-            note = rule.check["overrides"][i].get("note")
             break
-    return every, need, note
+    return every, need
 
 
 def decide(rule, sel, ctx) -> Outcome:
@@ -40,7 +39,7 @@ def decide(rule, sel, ctx) -> Outcome:
     what = c["what"]
     if not ctx.provided(c["fact"]):
         return missing_section(ctx, c["fact"], what)
-    every, need, _ = effective(rule, sel, ctx)
+    every, need = effective(rule, sel, ctx)
     lo, hi = ctx.resolve_window(c.get("window"))
     date_key = c.get("date", "date")
     as_of = ctx.as_of
