@@ -10,7 +10,7 @@ them all, and the other commands refuse to run on a rule set with problems.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,15 @@ class Rulebook:
 
 
 # ---- loading ---------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def shipped_rulebook() -> Rulebook:
+    """The rules and checklists installed with the package, loaded once per process; refuses to
+    be used with problems in them."""
+    book = load_rulebook()
+    book.raise_problems()
+    return book
+
 
 def rule_files(root: Path) -> list[Path]:
     """Rule files under root: everything except the data folders clauses/ and catalogue/."""

@@ -134,7 +134,7 @@ def _date_option(value: str | None, name: str) -> date | None:
 
 
 @click.command("tally", help="按通知附件汇总调度表（xlsx/csv/json），并可追溯每个数的来源。")
-@click.option("--checklist", required=True, help="检查清单 id（mine-2023、gongmao-2023）或清单文件")
+@click.option("--checklist", required=True, help="检查清单 id（mine-2023、gongmao-2023，或含二者的 *-full-2023）")
 @click.option("--period", required=True, help="统计月份，如 2023-06")
 @click.option("--cumulative", is_flag=True, help="自专项行动开始累计至该月末")
 @click.option("--city", help="填报地市（须与区市名单一致）")

@@ -10,7 +10,6 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from yinhuan.dates import BadDate, parse_date
 from yinhuan.errors import InputError
 from yinhuan.loader import load_file
 
@@ -92,37 +91,11 @@ class Checklist:
     file: str | None
 
 
-def resolve_checklist(ref: str, checklists_dir: Path | None = None) -> Checklist:
-    """--checklist: a checklist id (checklists/<id>.yaml), a path to a checklist file, or, until
-    the checklists exist, a layout id. dispatch.layout names the layout; default: same as the id."""
-    candidates = [Path(ref)] if ref.endswith((".yaml", ".yml")) else []
-    if checklists_dir is None:
-        from yinhuan.resources import checklists_dir as shipped
-        checklists_dir = shipped()
-    candidates.append(Path(checklists_dir) / f"{ref}.yaml")
-    for path in candidates:
-        if path.is_file():
-            doc = load_file(path)
-            data = doc.data if isinstance(doc.data, dict) else {}
-            cid = data.get("id", path.stem)
-            name = (data.get("dispatch") or {}).get("layout")
-            included = (data.get("include") or {}).get("checklists") or []
-            if not name and included:
-                # a combined checklist (duty + criteria) files the dispatch table of what it includes
-                name = resolve_checklist(included[0], checklists_dir).layout
-            name = name or cid
-            lay = layout(Path(name).stem)
-            window = data.get("window") or lay["window"]
-            return Checklist(id=cid, layout=Path(name).stem,
-                             window_from=_date(window["from"], doc.file, "window.from"),
-                             window_to=_date(window["to"], doc.file, "window.to"), file=doc.file)
-    lay = layout(ref)
-    return Checklist(id=ref, layout=ref, window_from=_date(lay["window"]["from"], ref, "window.from"),
-                     window_to=_date(lay["window"]["to"], ref, "window.to"), file=None)
-
-
-def _date(value, file, field) -> date:
-    try:
-        return parse_date(value)
-    except BadDate as exc:
-        raise InputError(str(exc), file, None, field) from None
+def resolve_checklist(ref: str) -> Checklist:
+    """--checklist: a checklist id, read from the rulebook, which validates it and resolves what a
+    combined checklist (duty + criteria) inherits from those it includes, dispatch layout too."""
+    from yinhuan.rulebook import shipped_rulebook
+    cl = shipped_rulebook().checklist(ref)
+    name = cl.dispatch.get("layout") or cl.id
+    layout(name)  # the layout must exist
+    return Checklist(id=cl.id, layout=name, window_from=cl.window[0], window_to=cl.window[1], file=cl.doc.file)
