@@ -155,10 +155,9 @@ def rules_lint(paths):
 @click.argument("rule_ids", nargs=-1)
 def rules_test(engine, verbose, rule_ids):
     """运行每条规则自带的通过/不通过示例（类似 opa test）。"""
-    from .rulebook import load_rulebook
+    from .rulebook import shipped_rulebook
     from .ruletest import run_examples
-    book = load_rulebook()
-    book.raise_problems()
+    book = shipped_rulebook()
     unknown = [r for r in rule_ids if r not in book.rules]
     if unknown:
         raise InputError(f"未知的规则 id：{'、'.join(unknown)}")
@@ -203,9 +202,8 @@ def rules_coverage(checklist_id, fmt, rules_root, checklists_root):
 @click.option("--checklist", "checklist_id", default=None)
 def rules_list(checklist_id):
     """列出规则（可按检查清单）。"""
-    from .rulebook import load_rulebook
-    book = load_rulebook()
-    book.raise_problems()
+    from .rulebook import shipped_rulebook
+    book = shipped_rulebook()
     ids = book.checklist(checklist_id).rule_ids if checklist_id else sorted(book.rules)
     for rid in ids:
         r = book.rules[rid]
@@ -220,10 +218,8 @@ def demo(fmt, engine):
     from .evidence import load_evidence
     from .render import render_result
     from .resources import examples_dir
-    from .rulebook import load_rulebook
     from .session import open_runner
 
-    book = load_rulebook()
     runs = (("enterprises", "gongmao-2023", None), ("enterprises", "mine-2023", None),
             ("criteria", "gongmao-criteria-2023", {"不符合"}), ("criteria", "mine-criteria-2022", {"不符合"}))
     out = []
@@ -231,7 +227,7 @@ def demo(fmt, engine):
         files = sorted((examples_dir() / folder).glob("*.yaml"))
         if not files:
             raise InputError("未找到示例证据文件", str(examples_dir() / folder))
-        runner = open_runner(checklist_id, engine, book)
+        runner = open_runner(checklist_id, engine)
         evs = [e for e in (load_evidence(f) for f in files) if e.profile["sector"] == runner.checklist.sector]
         note = "（只列判定为重大事故隐患的条项）" if only else ""
         click.echo(f"==== 检查清单 {checklist_id}：{runner.checklist.title}（{len(evs)} 家企业）{note}====\n")

@@ -13,7 +13,7 @@ from .errors import InputError
 from .evaluate import compile_checklist, evaluate
 from .evidence import Evidence
 from .findings import FAIL, STATUSES, Finding, iso
-from .rulebook import Checklist, Rulebook, load_rulebook
+from .rulebook import Checklist, Rulebook, shipped_rulebook
 
 
 @dataclass
@@ -79,8 +79,10 @@ class Runner:
 
 
 def open_runner(checklist_id: str, engine: str = "native", book: Rulebook | None = None) -> Runner:
-    book = book or load_rulebook()
-    book.raise_problems()
+    if book is None:
+        book = shipped_rulebook()
+    else:
+        book.raise_problems()
     return Runner(book, book.checklist(checklist_id), engine)
 
 
