@@ -1,29 +1,66 @@
 """Stage 4, evaluate (native): run a compiled checklist over one enterprise's evidence.
 
-compile_checklist() does the per-(rule, checklist) work once: checklist parameters are resolved
-and every selection a check needs is compiled to a predicate. evaluate() then, per enterprise,
-builds the fact index, runs each selection once, and lets the check kind decide.
+compile_checklist() does the per-(rule, checklist) work once: checklist parameters are resolved,
+every selection a check needs is compiled to a generated loop, the check kind prepares its
+decision (deadlines, windows, periods, fixed wording), and the reasons a rule may not apply are
+worded. evaluate() then, per enterprise, only matches and decides: for each rule, applicability,
+its selections, its decision, one Finding.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from . import checks
 from . import conditions as C
-from .checks.context import CheckContext
-from .compile_native import Env, FactIndex, compile_selection
 from .catalogue import in_force_from
+from .compile_native import Env, FactIndex, compile_condition, compile_selection
 from .errors import InputError
-from .findings import NA, Finding, Outcome, make_finding
+from .findings import NA, Finding, finding_static
 
 
-@dataclass
+class Applicability:
+    """Whether a rule applies to an enterprise on a date, checked in one order by both back ends:
+    the standard's effective date, the sector, then the rule's `applies`. Each "does not apply"
+    is a verdict worded once per rule.
+
+    A criterion rule evaluated before its standard took effect is 不适用 with a plain reason:
+    the catalogue does not cover the earlier (2017) texts, and silence would read as a pass."""
+
+    __slots__ = ("since", "too_early", "sector", "other_sector", "out_of_scope")
+
+    def __init__(self, rule):
+        start = in_force_from(rule)
+        self.since = start[0] if start else None
+        self.too_early = (NA, start[1], (), None) if start else None
+        self.sector = rule.sector or None
+        self.other_sector = (NA, f"本规则适用于{rule.sector}企业", (), None)
+        self.out_of_scope = (NA, f"不在适用范围：{C.describe(rule.applies)}", (), None) \
+            if rule.applies is not None else None
+
+    def verdict(self, profile: dict, as_of: date, applies) -> tuple | None:
+        """None when the rule applies; otherwise the 不适用 verdict. `applies` is the result of
+        the rule's `applies` condition, or a function giving it (asked only if needed)."""
+        if self.since is not None and as_of < self.since:
+            return self.too_early
+        if self.sector is not None and profile.get("sector") != self.sector:
+            return self.other_sector
+        if self.out_of_scope is not None and not (applies() if callable(applies) else applies):
+            return self.out_of_scope
+        return None
+
+
 class CompiledRule:
-    rule: object
-    selections: dict   # name -> (fact type, select(facts, env) -> matching facts)
-    applies: tuple | None = None  # (fact type, select) for the profile, run before the others
-    decide: object = None          # the check kind's decide()
+    """One rule ready to run on many enterprises of one checklist."""
+
+    __slots__ = ("rule", "static", "gate", "applies", "selections", "decide")
+
+    def __init__(self, rule, static, gate, applies, selections, decide):
+        self.rule = rule
+        self.static = static            # the parts of every finding fixed by the rule
+        self.gate = gate                # Applicability
+        self.applies = applies          # pred(profile, env) for `applies`, or None
+        self.selections = selections    # ((name, fact type, select(facts, env)), ...)
+        self.decide = decide            # decide(sel, evidence, as_of) -> verdict
 
 
 def resolved_selections(rule, checklist) -> dict:
@@ -37,68 +74,49 @@ def resolved_selections(rule, checklist) -> dict:
     return out
 
 
+def prepared_decision(rule, checklist):
+    """The check kind's decide() for this rule and checklist, with errors located at the rule."""
+    try:
+        return checks.prepare(rule, checklist)
+    except InputError as exc:
+        raise exc.located(rule.doc.file, rule.doc.line_of(rule.path)) from None
+
+
 def compile_rule(rule, checklist) -> CompiledRule:
-    sels = {}
+    applies, sels = None, []
     for name, (fact, cond, alias) in resolved_selections(rule, checklist).items():
         aliases = {alias: fact} if alias else {}
         try:
-            select = compile_selection(cond, fact if fact != "profile" else None, alias, aliases)
+            if name == "applies":
+                applies = compile_condition(cond, None)
+            else:
+                sels.append((name, fact, compile_selection(cond, fact if fact != "profile" else None, alias, aliases)))
         except (ValueError, InputError) as exc:
             raise InputError(f"规则 {rule.id} 的条件无法编译：{exc}", rule.doc.file,
                              rule.doc.line_of(rule.path)) from None
-        sels[name] = (fact, select)
-    applies = sels.pop("applies", None)
-    return CompiledRule(rule, sels, applies, checks.KINDS[rule.kind].decide)
+    return CompiledRule(rule, finding_static(rule), Applicability(rule), applies, tuple(sels),
+                        prepared_decision(rule, checklist))
 
 
 def compile_checklist(book, checklist) -> list[CompiledRule]:
     return [compile_rule(r, checklist) for r in book.rules_of(checklist)]
 
 
-def inapplicable(rule, sel: dict, profile: dict, as_of: date) -> str | None:
-    """None when the rule applies to this enterprise on as_of; otherwise why not. The order is
-    the same for both back ends: effective date of the standard, sector, then `applies`.
-
-    A criterion rule evaluated before its standard took effect is 不适用 with a plain reason:
-    the catalogue does not cover the earlier (2017) texts, and silence would read as a pass."""
-    start = in_force_from(rule)
-    if start and as_of < start[0]:
-        return start[1]
-    if rule.sector and profile.get("sector") != rule.sector:
-        return f"本规则适用于{rule.sector}企业"
-    if "applies" in sel and not sel["applies"]:
-        return f"不在适用范围：{C.describe(rule.applies)}"
-    return None
-
-
 def evaluate(compiled_rules: list[CompiledRule], evidence, checklist, as_of: date) -> list[Finding]:
-    """Evaluate every compiled rule on one enterprise. Applicability (effective date, sector,
-    `applies`) is decided first, in the same order as outcome_of, so a rule that does not apply
-    costs no matching."""
-    index = FactIndex(evidence.facts, evidence.profile)
+    """Evaluate every compiled rule on one enterprise. Applicability is decided first, so a rule
+    that does not apply costs no matching."""
     profile = evidence.profile
-    env = Env({"$profile": profile, "$index": index})
-    ctx = CheckContext(evidence, checklist, as_of)
+    pools = dict(evidence.facts)
+    pools["profile"] = [profile]
+    env = Env({"$profile": profile, "$index": FactIndex(evidence.facts, profile)})
+    by_id = evidence.by_id
     findings = []
+    add = findings.append
     for cr in compiled_rules:
-        rule = cr.rule
-        sel = {}
-        if cr.applies is not None:
-            sel["applies"] = cr.applies[1](index.all("profile"), env)
-        why_not = inapplicable(rule, sel, profile, as_of)
-        if why_not:   # a rule that does not apply costs no matching
-            outcome = Outcome(NA, why_not)
-        else:
-            for name, (fact, select) in cr.selections.items():
-                sel[name] = select(index.all(fact), env)
-            outcome = cr.decide(rule, sel, ctx)
-        findings.append(make_finding(rule, outcome, evidence))
+        applies = cr.applies
+        v = cr.gate.verdict(profile, as_of, True if applies is None else lambda: applies(profile, env))
+        if v is None:
+            v = cr.decide({name: select(pools.get(fact, ()), env) for name, fact, select in cr.selections},
+                          evidence, as_of)
+        add(Finding(v[0], v[1], v[2], v[3], by_id, cr.static))
     return findings
-
-
-def outcome_of(rule, sel: dict, ctx: CheckContext, evidence) -> Outcome:
-    """Applicability first, then the check kind's decision (the rete back end's path)."""
-    why_not = inapplicable(rule, sel, evidence.profile, ctx.as_of)
-    if why_not:
-        return Outcome(NA, why_not)
-    return checks.decide(rule, sel, ctx)

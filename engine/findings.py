@@ -1,9 +1,9 @@
 """Stage 5, findings: what an inspector can defend.
 
-Each evaluator (native or rete) produces, per rule, an Outcome: the status and the facts it rests
-on. `make_finding` turns an Outcome into the Finding users see — reason in concrete Chinese,
-the evidence records used, the source clause, the counters hit — with one shared wording, so
-the two evaluators are compared on what they decided, not on how a sentence is phrased.
+Each evaluator (native or rete) runs, per rule, the check kind's shared decision, which gives a
+verdict: the status, the reason in concrete Chinese, the records it rests on. A Finding is that
+verdict with the rule's fixed parts (source clause, counters, remedy), so the two evaluators are
+compared on what they decided, not on how a sentence is phrased.
 """
 from __future__ import annotations
 
@@ -18,57 +18,23 @@ def _resolved(value):
     return value() if callable(value) else value
 
 
-class _Explained:
-    """Reason and details that may be handed over as functions and are worded on first read."""
+class Finding:
+    """One rule's verdict on one enterprise: what an inspector can defend.
 
-    __slots__ = ()
+    A check decides a *verdict*, the plain tuple (status, reason, ids of the records it rests on,
+    details); reason and details may be zero-argument functions, worded when first read, so a bulk
+    run that only tallies statuses never words them. What depends on the rule alone (id, title,
+    clause, counters, remedy, the catalogue's citation) is `static`, shared by every finding of
+    that rule. So a run over thousands of enterprises builds one small object per rule and
+    enterprise, and sorts, words and describes only what is read."""
 
-    @property
-    def reason(self) -> str:
-        self._reason = _resolved(self._reason)
-        return self._reason
+    __slots__ = ("status", "_reason", "_ids", "_details", "facts", "static")
 
-    @property
-    def details(self) -> dict:
-        self._details = _resolved(self._details) or {}
-        return self._details
-
-
-class Outcome(_Explained):
-    """What a check decided. `status` and `evidence` (fact ids) are the decision; `reason` and
-    `details` explain it, and a check may hand them over as zero-argument functions, which run
-    when the explanation is first read: a bulk run that only tallies statuses never words them."""
-
-    __slots__ = ("status", "_reason", "evidence", "_details")
-
-    def __init__(self, status: str, reason, evidence=(), details=None):
-        self.status = status
-        self._reason = reason
-        self.evidence = evidence
-        self._details = details
-
-    def key(self) -> tuple:
-        """What two evaluators must agree on."""
-        return (self.status, self.reason, tuple(sorted(self.evidence)))
-
-    def __repr__(self) -> str:
-        return f"Outcome({self.status!r}, {self.reason!r}, {self.evidence!r})"
-
-
-class Finding(_Explained):
-    """One rule's verdict on one enterprise. What depends on the rule alone (id, title, clause,
-    remedy, the catalogue's citation) is shared by every finding of that rule (`static`), so a run
-    over thousands of enterprises builds only what differs; the wording comes from the Outcome
-    when it is first read."""
-
-    __slots__ = ("status", "_reason", "evidence_ids", "counters", "_details", "facts", "static")
-
-    def __init__(self, status: str, reason, evidence_ids: tuple = (), counters: list = (),
-                 details=None, facts: dict | None = None, static: dict | None = None):
+    def __init__(self, status: str, reason, ids=(), details=None, facts: dict | None = None,
+                 static: dict | None = None):
         self.status = status
         self._reason = reason              # str, or a function giving it
-        self.evidence_ids = evidence_ids   # sorted ids of the records cited
-        self.counters = counters
+        self._ids = ids                    # ids of the records cited, in any order
         self._details = details
         self.facts = facts or {}           # id -> fact, to describe the evidence when shown
         self.static = static or {}
@@ -82,6 +48,33 @@ class Finding(_Explained):
     basis = property(lambda self: self.static.get("basis"))              # 判定依据: the catalogue's citation
     basis_summary = property(lambda self: self.static.get("basis_summary"))  # our paraphrase: 摘要
     unconfirmed = property(lambda self: self.static.get("unconfirmed", False))  # 条文待核实
+
+    @property
+    def reason(self) -> str:
+        reason = self._reason
+        if not isinstance(reason, str):
+            reason = self._reason = reason()
+        if self.status == FAIL and self.static.get("unconfirmed"):
+            return reason + "（条文待核实）"
+        return reason
+
+    @property
+    def details(self) -> dict:
+        self._details = _resolved(self._details) or {}
+        return self._details
+
+    @property
+    def evidence_ids(self) -> tuple:
+        """The cited records' ids, sorted (sorted when first read)."""
+        ids = self._ids
+        if type(ids) is not tuple:
+            ids = self._ids = tuple(sorted(ids, key=str))
+        return ids
+
+    @property
+    def counters(self) -> list:
+        """The dispatch-table counters this finding counts toward: the rule's, when it fails."""
+        return list(self.static.get("counters", ())) if self.status == FAIL else []
 
     def __repr__(self) -> str:
         return f"Finding({self.rule!r}, {self.status!r}, {self.reason!r})"
@@ -108,18 +101,7 @@ class Finding(_Explained):
         return out
 
 
-def make_finding(rule, outcome: Outcome, evidence) -> Finding:
-    static = _static(rule)
-    status = outcome.status
-    reason = outcome._reason
-    if static["unconfirmed"] and status == FAIL:
-        reason = lambda: outcome.reason + "（条文待核实）"  # noqa: E731
-    ids = outcome.evidence
-    return Finding(status, reason, tuple(sorted(ids, key=str)) if len(ids) > 1 else tuple(ids),
-                   list(rule.counters) if status == FAIL else [], outcome._details, evidence.by_id, static)
-
-
-def _static(rule) -> dict:
+def finding_static(rule) -> dict:
     """The parts of a rule's findings that never change, computed once per rule."""
     cached = rule.__dict__.get("_finding_static")
     if cached is not None:
@@ -134,7 +116,8 @@ def _static(rule) -> dict:
             basis, summary, unconfirmed = entry.citation, entry.summary_text, entry.unconfirmed
     static = {"rule": rule.id, "title": rule.title, "source": basis or rule.source_text,
               "source_text": rule.source.get("text", ""), "remedy": rule.remedy, "criterion": cid,
-              "basis": basis, "basis_summary": summary, "unconfirmed": unconfirmed}
+              "counters": tuple(rule.counters), "basis": basis, "basis_summary": summary,
+              "unconfirmed": unconfirmed}
     rule.__dict__["_finding_static"] = static
     return static
 

@@ -4,11 +4,14 @@ its keyword functions).
 Every kind is split in two so that both evaluators share the arithmetic but not the matching:
 - `selections(rule)` names the sets of facts the kind needs, each a fact type and a condition
   (e.g. frequency needs "facts of type inspections where led_by = 主要负责人");
-- `decide(rule, sel, ctx)` turns those sets (lists of matching facts, computed by the native
-  evaluator or by durable-rules) into an Outcome: periods counted, deadlines checked, reasons.
+- `prepare(rule, plan)` does once per (rule, checklist) what does not depend on the enterprise
+  (deadlines, windows, periods, fixed wording) and returns `decide(sel, evidence, as_of)`, which
+  turns those sets (lists of matching facts, computed by the native evaluator or by durable-rules)
+  into a verdict (status, reason, cited record ids, details): periods counted, deadlines checked.
 """
 from __future__ import annotations
 
+from .context import ChecklistPlan
 from . import coverage, each, exists, frequency, judgement, none, notice, profile
 
 KINDS = {
@@ -34,5 +37,6 @@ def selections(rule) -> dict:
     return out
 
 
-def decide(rule, sel: dict, ctx):
-    return KINDS[rule.kind].decide(rule, sel, ctx)
+def prepare(rule, checklist):
+    """The rule's decide(sel, evidence, as_of) for this checklist."""
+    return KINDS[rule.kind].prepare(rule, ChecklistPlan(checklist))

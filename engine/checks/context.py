@@ -1,37 +1,29 @@
-"""What a check needs to know besides the matched facts: the enterprise, the checklist's window
-and parameters, the evaluation date."""
+"""What a check works out before it sees any enterprise: the checklist's window and parameters.
+
+A check kind's `prepare(rule, plan)` reads the rule and this ChecklistPlan once per (rule,
+checklist) — deadlines parsed, windows resolved, minimum counts and the wording it will need —
+and returns the `decide(sel, evidence, as_of)` that runs for every enterprise. So the per-
+enterprise path does no parameter lookups, date parsing or window arithmetic.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from ..dates import parse_date
 from ..errors import InputError
 from ..evidence import SECTION_OF
-from ..findings import INSUFFICIENT, Outcome
+from ..findings import INSUFFICIENT
 
 
-@dataclass
-class CheckContext:
-    evidence: object          # yinhuan.evidence.Evidence
-    checklist: object         # yinhuan.rulebook.Checklist
-    as_of: date
+class ChecklistPlan:
+    """Checklist-level values a check may read while it is prepared."""
+
+    def __init__(self, checklist):
+        self.checklist = checklist
 
     @property
     def window(self) -> tuple[date, date]:
         return self.checklist.window
-
-    def provided(self, fact_type: str) -> bool:
-        return self.evidence.provided(fact_type)
-
-    def plan(self, rule, make):
-        """What a check works out from the rule and the checklist alone (deadline, window, minimum
-        count), made once per checklist by `make(rule, ctx)` and reused for every enterprise."""
-        memo = self.checklist.__dict__.setdefault("_plans", {})
-        key = (rule.id, make)
-        if key not in memo:
-            memo[key] = make(rule, self)
-        return memo[key]
 
     def param(self, name: str):
         if name not in self.checklist.params:
@@ -48,17 +40,7 @@ class CheckContext:
         return parse_date(self.value(v))
 
     def resolve_window(self, spec) -> tuple[date, date]:
-        """campaign | year | {from, to} | {param: name} (a param holding one of those).
-
-        Depends only on the checklist, so it is worked out once per checklist and spec, not once
-        per enterprise."""
-        memo = self.checklist.__dict__.setdefault("_windows", {})
-        key = spec if isinstance(spec, str) or spec is None else repr(spec)
-        if key not in memo:
-            memo[key] = self._window(spec)
-        return memo[key]
-
-    def _window(self, spec) -> tuple[date, date]:
+        """campaign | year | {from, to} | {param: name} (a param holding one of those)."""
         spec = self.value(spec) if spec is not None else "campaign"
         start, end = self.window
         if spec == "campaign":
@@ -77,5 +59,12 @@ def fact_date(fact: dict, key: str):
     return v.date() if hasattr(v, "date") and callable(v.date) else v
 
 
-def missing_section(ctx: CheckContext, fact_type: str, what: str):
-    return Outcome(INSUFFICIENT, lambda: f"证据文件未提供 records.{SECTION_OF[fact_type]}，无法核查{what}")
+def section_check(fact_type: str, what: str):
+    """(is the section provided?, the 证据不足 verdict when it is not) for one fact type."""
+    section = SECTION_OF[fact_type]
+    missing = (INSUFFICIENT, f"证据文件未提供 records.{section}，无法核查{what}", (), None)
+
+    def provided(evidence) -> bool:
+        facts = evidence.facts
+        return fact_type in facts or section in facts
+    return provided, missing

@@ -6,33 +6,38 @@ The violating records are the evidence, so the inspector can point at them.
 """
 from __future__ import annotations
 
-from ..findings import FAIL, NA, PASS, Outcome, ids_text
-from .context import missing_section
+from .. import conditions as C
+from ..findings import FAIL, NA, PASS, ids_text
+from .context import section_check
 
 
 def selections(rule):
     c = rule.check
     where = rule.conditions.get("where")
     require = rule.conditions["require"]
-    from .. import conditions as C
     both = C.All([x for x in (where, require) if x is not None])
     return {"subjects": (c["fact"], where, c.get("as")),
             "satisfied": (c["fact"], both, c.get("as"))}
 
 
-def decide(rule, sel, ctx) -> Outcome:
+def prepare(rule, plan):
     c = rule.check
     what, requirement = c["what"], c["requirement"]
-    if not ctx.provided(c["fact"]):
-        return missing_section(ctx, c["fact"], what)
-    subjects = [f["id"] for f in sel["subjects"]]
-    ok = {f["id"] for f in sel["satisfied"]}
-    if not subjects:
-        status = c.get("if_none", NA)
-        return Outcome(status, f"无{what}" + ("，本项不适用" if status == NA else ""))
-    bad = [i for i in subjects if i not in ok]
-    if bad:
-        return Outcome(FAIL, lambda: f"{len(bad)}/{len(subjects)} 条{what}不符合“{requirement}”：{ids_text(bad)}",
-                       bad, lambda: {"violations": bad, "checked": len(subjects)})
-    return Outcome(PASS, lambda: f"{len(subjects)} 条{what}均符合“{requirement}”", subjects,
-                   lambda: {"checked": len(subjects)})
+    provided, missing = section_check(c["fact"], what)
+    status = c.get("if_none", NA)
+    nothing = (status, f"无{what}" + ("，本项不适用" if status == NA else ""), (), None)
+
+    def decide(sel, evidence, as_of):
+        if not provided(evidence):
+            return missing
+        subjects = [f["id"] for f in sel["subjects"]]
+        if not subjects:
+            return nothing
+        ok = {f["id"] for f in sel["satisfied"]}
+        bad = [i for i in subjects if i not in ok]
+        if bad:
+            return (FAIL, lambda: f"{len(bad)}/{len(subjects)} 条{what}不符合“{requirement}”：{ids_text(bad)}",
+                    bad, lambda: {"violations": bad, "checked": len(subjects)})
+        return (PASS, lambda: f"{len(subjects)} 条{what}均符合“{requirement}”", subjects,
+                lambda: {"checked": len(subjects)})
+    return decide

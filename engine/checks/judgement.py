@@ -2,25 +2,28 @@
 with a note, by whom and when. Unanswered is 证据不足; `yinhuan check --ask` asks for it."""
 from __future__ import annotations
 
-from ..findings import FAIL, INSUFFICIENT, NA, PASS, Outcome, iso
+from ..findings import FAIL, INSUFFICIENT, NA, PASS, iso
 
 
 def selections(rule):
     return {}
 
 
-def decide(rule, sel, ctx) -> Outcome:
-    c = rule.check
-    ans = ctx.evidence.answers.get(rule.id)
-    if not ans:
-        return Outcome(INSUFFICIENT, lambda: f"待检查人员判断：{c['question']}")
+def prepare(rule, plan):
+    rule_id, c = rule.id, rule.check
+    fail_on = c["fail_on"]
+    unanswered = (INSUFFICIENT, f"待检查人员判断：{c['question']}", (), None)
 
-    def said():
-        who = "，".join(x for x in (ans.get("by"), iso(ans["at"]) if ans.get("at") else None) if x)
-        note = f"；说明：{ans['note']}" if ans.get("note") else ""
-        return f"检查人员{('（' + who + '）') if who else ''}答“{ans['answer']}”{note}"
-    details = {"answer": ans}
-    if ans["answer"] == "不适用":
-        return Outcome(NA, said, [], details)
-    status = FAIL if ans["answer"] == c["fail_on"] else PASS
-    return Outcome(status, said, [], details)
+    def decide(sel, evidence, as_of):
+        ans = evidence.answers.get(rule_id)
+        if not ans:
+            return unanswered
+
+        def said():
+            who = "，".join(x for x in (ans.get("by"), iso(ans["at"]) if ans.get("at") else None) if x)
+            note = f"；说明：{ans['note']}" if ans.get("note") else ""
+            return f"检查人员{('（' + who + '）') if who else ''}答“{ans['answer']}”{note}"
+        answer = ans["answer"]
+        status = NA if answer == "不适用" else FAIL if answer == fail_on else PASS
+        return status, said, (), {"answer": ans}
+    return decide

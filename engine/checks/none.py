@@ -9,8 +9,8 @@ but `if_absent` (default 证据不足; 不适用 where the thing may simply not 
 """
 from __future__ import annotations
 
-from ..findings import FAIL, INSUFFICIENT, PASS, Outcome, ids_text
-from .context import missing_section
+from ..findings import FAIL, INSUFFICIENT, PASS, ids_text
+from .context import section_check
 
 
 def selections(rule):
@@ -21,19 +21,25 @@ def selections(rule):
     return out
 
 
-def decide(rule, sel, ctx) -> Outcome:
+def prepare(rule, plan):
     c = rule.check
-    what = c["what"]
-    if not ctx.provided(c["fact"]):
-        return missing_section(ctx, c["fact"], what)
-    bad = [f["id"] for f in sel["match"]]
-    if bad:
-        return Outcome(FAIL, lambda: f"存在{what}：{ids_text(bad)}", bad, lambda: {"violations": bad})
-    if "subject" in c:
-        looked = [f["id"] for f in sel["subject"]]
-        if not looked:
-            subj = c["subject"]
-            return Outcome(subj.get("if_absent", INSUFFICIENT), lambda: f"未记录{subj['what']}，无法判定是否存在{what}")
-        return Outcome(PASS, lambda: f"未发现{what}（已核查{c['subject']['what']} {ids_text(looked)}）", looked)
-    checked = len(ctx.evidence.facts.get(c["fact"], []))
-    return Outcome(PASS, lambda: f"未发现{what}（已核查 {checked} 条记录）")
+    fact, what = c["fact"], c["what"]
+    provided, missing = section_check(fact, what)
+    subject = c.get("subject")
+    if subject is not None:
+        unseen = (subject.get("if_absent", INSUFFICIENT), f"未记录{subject['what']}，无法判定是否存在{what}", (), None)
+
+    def decide(sel, evidence, as_of):
+        if not provided(evidence):
+            return missing
+        bad = [f["id"] for f in sel["match"]]
+        if bad:
+            return FAIL, lambda: f"存在{what}：{ids_text(bad)}", bad, lambda: {"violations": bad}
+        if subject is not None:
+            looked = [f["id"] for f in sel["subject"]]
+            if not looked:
+                return unseen
+            return PASS, lambda: f"未发现{what}（已核查{subject['what']} {ids_text(looked)}）", looked, None
+        checked = len(evidence.facts.get(fact, ()))
+        return PASS, lambda: f"未发现{what}（已核查 {checked} 条记录）", (), None
+    return decide

@@ -7,7 +7,7 @@ status is always 不适用; the reason lists the records (optional `fact`/`where
 """
 from __future__ import annotations
 
-from ..findings import NA, Outcome, ids_text
+from ..findings import NA, ids_text
 
 
 def selections(rule):
@@ -17,9 +17,13 @@ def selections(rule):
     return {"match": (c["fact"], rule.conditions.get("where"), None)}
 
 
-def decide(rule, sel, ctx) -> Outcome:
+def prepare(rule, plan):
     c = rule.check
-    hits = [f["id"] for f in sel.get("match", [])]
-    if hits:
-        return Outcome(NA, f"{c['text']}：{c['what']} {ids_text(hits)}", hits)
-    return Outcome(NA, c.get("otherwise", c["text"]))
+    otherwise = (NA, c.get("otherwise", c["text"]), (), None)
+
+    def decide(sel, evidence, as_of):
+        hits = [f["id"] for f in sel.get("match", ())]
+        if hits:
+            return NA, lambda: f"{c['text']}：{c['what']} {ids_text(hits)}", hits, None
+        return otherwise
+    return decide

@@ -4,30 +4,33 @@ out is 证据不足, not 不符合."""
 from __future__ import annotations
 
 from .. import conditions as C
-from ..findings import FAIL, INSUFFICIENT, PASS, Outcome
+from ..findings import FAIL, INSUFFICIENT, PASS
 
 
 def selections(rule):
     return {"ok": ("profile", rule.conditions["require"], None)}
 
 
-def decide(rule, sel, ctx) -> Outcome:
+def prepare(rule, plan):
     requirement = rule.check["requirement"]
-    if sel["ok"]:
-        return Outcome(PASS, lambda: f"企业画像显示：{requirement}")
-    profile = ctx.evidence.profile
-    absent = sorted({".".join(n.left.path) for n in C.walk(rule.conditions["require"])
-                     if isinstance(n, C.Cmp) and n.left.root == "profile" and n.left.path[0] not in profile})
-    if absent:
-        return Outcome(INSUFFICIENT, f"企业画像缺少 {'、'.join(absent)}，无法核查：{requirement}")
-    seen = sorted({".".join(n.left.path) for n in C.walk(rule.conditions["require"])
-                   if isinstance(n, C.Cmp) and n.left.root == "profile"})
-    values = "，".join(f"{k}={_show(_get(profile, k))}" for k in seen)
-    return Outcome(FAIL, f"未满足“{requirement}”（企业画像：{values}）")
+    fields = sorted({n.left.path for n in C.walk(rule.conditions["require"])
+                     if isinstance(n, C.Cmp) and n.left.root == "profile"}, key=".".join)
+    met = (PASS, f"企业画像显示：{requirement}", (), None)
+
+    def decide(sel, evidence, as_of):
+        if sel["ok"]:
+            return met
+        profile = evidence.profile
+        absent = sorted({".".join(path) for path in fields if path[0] not in profile})
+        if absent:
+            return INSUFFICIENT, f"企业画像缺少 {'、'.join(absent)}，无法核查：{requirement}", (), None
+        values = "，".join(f"{'.'.join(path)}={_show(_get(profile, path))}" for path in fields)
+        return FAIL, f"未满足“{requirement}”（企业画像：{values}）", (), None
+    return decide
 
 
-def _get(profile: dict, dotted: str):
-    for part in dotted.split("."):
+def _get(profile: dict, path: tuple):
+    for part in path:
         profile = profile.get(part) if isinstance(profile, dict) else None
     return profile
 

@@ -1,7 +1,8 @@
 """ReteEvaluator: the checklist's selections matched by durable-rules, decided by shared code.
 
 Matching (which facts satisfy each selection's condition) is done by durable-rules alone; the
-period/count/coverage arithmetic is the same `outcome_of` the native evaluator uses. So when the
+applicability order and the period/count/coverage arithmetic are the same `Applicability` and
+prepared decisions the native evaluator uses. So when the
 two back ends agree, the native compiler's matching has been checked by an independent engine.
 """
 from __future__ import annotations
@@ -10,10 +11,9 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ..checks.context import CheckContext
 from ..errors import EngineRefused
-from ..evaluate import outcome_of, resolved_selections
-from ..findings import Finding, make_finding
+from ..evaluate import Applicability, prepared_decision, resolved_selections
+from ..findings import Finding, finding_static
 from .compile import DRule, Refused, compile_selection
 from .host import Host
 from .values import PROFILE_ID, PROFILE_TYPE, durable_facts
@@ -74,6 +74,9 @@ class ReteEvaluator:
         self.host = Host()
         self._hits: dict = defaultdict(set)
         self.compiled = compiled
+        self.decisions = [(rule, finding_static(rule), Applicability(rule), prepared_decision(rule, checklist),
+                           [(name, fact) for name, (fact, _c, _a) in resolved_selections(rule, checklist).items()])
+                          for rule in self.rules]
         items = [item for rid, sels in compiled.items() for name, dr in sels.items()
                  for item in _with_probes((rid, name), dr)]
         self.rulesets = [self._register(group) for group in partition(items)]
@@ -109,17 +112,19 @@ class ReteEvaluator:
             sid = str(next(_sids))
             payload = durable_facts(evidence, rs.types, rs.negated, rs.profile_keys, rs.edges, sid)
             self.host.run_enterprise(rs.name, sid, payload)
-        ctx = CheckContext(evidence, self.checklist, as_of)
         findings = []
-        for rule in self.rules:
+        for rule, static, gate, decide, names in self.decisions:
             sel = {}
-            for name, (fact, _cond, _alias) in resolved_selections(rule, self.checklist).items():
+            for name, fact in names:
                 got = self._matched((rule.id, name), self.compiled[rule.id][name])
                 if fact == PROFILE_TYPE:
                     sel[name] = [evidence.profile] if PROFILE_ID in got else []
                 else:
                     sel[name] = [f for f in evidence.facts.get(fact, ()) if f["id"] in got]
-            findings.append(make_finding(rule, outcome_of(rule, sel, ctx, evidence), evidence))
+            v = gate.verdict(evidence.profile, as_of, bool(sel.pop("applies", True)))
+            if v is None:
+                v = decide(sel, evidence, as_of)
+            findings.append(Finding(v[0], v[1], v[2], v[3], evidence.by_id, static))
         return findings
 
     def close(self) -> None:
