@@ -37,14 +37,14 @@ class Applicability:
         self.out_of_scope = (NA, f"不在适用范围：{C.describe(rule.applies)}", (), None) \
             if rule.applies is not None else None
 
-    def verdict(self, profile: dict, as_of: date, applies) -> tuple | None:
+    def verdict(self, profile: dict, as_of: date, applies: bool) -> tuple | None:
         """None when the rule applies; otherwise the 不适用 verdict. `applies` is the result of
-        the rule's `applies` condition, or a function giving it (asked only if needed)."""
+        the rule's `applies` condition (True when it has none)."""
         if self.since is not None and as_of < self.since:
             return self.too_early
         if self.sector is not None and profile.get("sector") != self.sector:
             return self.other_sector
-        if self.out_of_scope is not None and not (applies() if callable(applies) else applies):
+        if not applies:
             return self.out_of_scope
         return None
 
@@ -59,19 +59,22 @@ class CompiledRule:
         self.static = static            # the parts of every finding fixed by the rule
         self.gate = gate                # Applicability
         self.applies = applies          # pred(profile, env) for `applies`, or None
-        self.selections = selections    # ((name, fact type, select(facts, env)), ...)
+        self.selections = selections    # ((name, fact type, select(facts, env), base), ...): a
+        # selection with a base runs over that earlier selection's result, not all the facts
         self.decide = decide            # decide(sel, evidence, as_of) -> verdict
 
 
 def resolved_selections(rule, checklist) -> dict:
     """The rule's selections with {param: ...} replaced by the checklist's values (both back ends)."""
-    out = {}
-    for name, (fact, cond, alias) in checks.selections(rule).items():
-        try:
-            out[name] = (fact, C.resolve_params(cond, checklist.params, f"（规则 {rule.id}）"), alias)
-        except InputError as exc:
-            raise exc.located(rule.doc.file, rule.doc.line_of(rule.path)) from None
-    return out
+    return {name: (fact, _resolved(rule, cond, checklist), alias)
+            for name, (fact, cond, alias) in checks.selections(rule).items()}
+
+
+def _resolved(rule, cond, checklist):
+    try:
+        return C.resolve_params(cond, checklist.params, f"（规则 {rule.id}）")
+    except InputError as exc:
+        raise exc.located(rule.doc.file, rule.doc.line_of(rule.path)) from None
 
 
 def prepared_decision(rule, checklist):
@@ -84,13 +87,19 @@ def prepared_decision(rule, checklist):
 
 def compile_rule(rule, checklist) -> CompiledRule:
     applies, sels = None, []
+    refine = checks.refinements(rule)
     for name, (fact, cond, alias) in resolved_selections(rule, checklist).items():
+        base = None
+        if name in refine:   # computed from another selection's result instead of all the facts
+            base, narrower = refine[name]
+            cond = _resolved(rule, narrower, checklist)
         aliases = {alias: fact} if alias else {}
         try:
             if name == "applies":
                 applies = compile_condition(cond, None)
             else:
-                sels.append((name, fact, compile_selection(cond, fact if fact != "profile" else None, alias, aliases)))
+                select = compile_selection(cond, fact if fact != "profile" else None, alias, aliases)
+                sels.append((name, fact, select, base))
         except (ValueError, InputError) as exc:
             raise InputError(f"规则 {rule.id} 的条件无法编译：{exc}", rule.doc.file,
                              rule.doc.line_of(rule.path)) from None
@@ -114,9 +123,11 @@ def evaluate(compiled_rules: list[CompiledRule], evidence, checklist, as_of: dat
     add = findings.append
     for cr in compiled_rules:
         applies = cr.applies
-        v = cr.gate.verdict(profile, as_of, True if applies is None else lambda: applies(profile, env))
+        v = cr.gate.verdict(profile, as_of, applies is None or applies(profile, env))
         if v is None:
-            v = cr.decide({name: select(pools.get(fact, ()), env) for name, fact, select in cr.selections},
-                          evidence, as_of)
+            sel = {}
+            for name, fact, select, base in cr.selections:
+                sel[name] = select(sel[base] if base else pools.get(fact, ()), env)
+            v = cr.decide(sel, evidence, as_of)
         add(Finding(v[0], v[1], v[2], v[3], by_id, cr.static))
     return findings

@@ -37,6 +37,13 @@ def selections(rule) -> dict:
     return out
 
 
+def refinements(rule) -> dict:
+    """{selection name: (name of a selection it narrows, condition)}: selections the native
+    evaluator may compute from another's result (rete matches every selection on its own)."""
+    refine = getattr(KINDS[rule.kind], "refinements", None)
+    return refine(rule) if refine else {}
+
+
 def prepare(rule, checklist):
     """The rule's decide(sel, evidence, as_of) for this checklist."""
     return KINDS[rule.kind].prepare(rule, ChecklistPlan(checklist))

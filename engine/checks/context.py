@@ -7,7 +7,7 @@ enterprise path does no parameter lookups, date parsing or window arithmetic.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from ..dates import parse_date
 from ..errors import InputError
@@ -53,10 +53,9 @@ class ChecklistPlan:
 
 
 def fact_date(fact: dict, key: str):
+    """The record's date under `key` as a day (a date-time counts on its day), or None."""
     v = fact.get(key)
-    if v is None:
-        return None
-    return v.date() if hasattr(v, "date") and callable(v.date) else v
+    return v.date() if isinstance(v, datetime) else v
 
 
 def section_check(fact_type: str, what: str):

@@ -41,12 +41,16 @@ def prepare(rule, plan):
         if within is not None:
             lo, hi, dk = within
             by_facts = [f for f in by_facts if (d := fact_date(f, dk)) is not None and lo <= d <= hi]
-        covered, used = set(), []
+        covered, used, keys = set(), [], members.keys()
         for f in by_facts:
             v = f.get(by_key)
-            hit = [x for x in (v if isinstance(v, list) else [v]) if x in members]
-            if hit:
-                covered.update(hit)
+            if isinstance(v, list):
+                hit = keys & v
+                if hit:
+                    covered |= hit
+                    used.append(f["id"])
+            elif v in members:
+                covered.add(v)
                 used.append(f["id"])
         missing = [m for m in members if m not in covered]
 

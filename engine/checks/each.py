@@ -20,6 +20,12 @@ def selections(rule):
             "satisfied": (c["fact"], both, c.get("as"))}
 
 
+def refinements(rule):
+    """For an evaluator that can narrow a selection it already has: `satisfied` is `subjects`
+    filtered by `require` (one pass over the records instead of two)."""
+    return {"satisfied": ("subjects", rule.conditions["require"])}
+
+
 def prepare(rule, plan):
     c = rule.check
     what, requirement = c["what"], c["requirement"]
