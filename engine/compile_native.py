@@ -57,25 +57,6 @@ class FactIndex:
 
 # ---- value access ----------------------------------------------------------------------------
 
-def _getter(ref: C.Ref) -> Callable[[dict, dict], Any]:
-    path = ref.path
-    if ref.root == "field":
-        if len(path) == 1:
-            k = path[0]
-            return lambda f, e: f.get(k, MISSING)
-        return lambda f, e: _walk(f, path)
-    if ref.root == "profile":
-        if len(path) == 1:
-            k = path[0]
-            return lambda f, e: e["$profile"].get(k, MISSING)
-        return lambda f, e: _walk(e["$profile"], path)
-    alias = ref.alias
-    if len(path) == 1:
-        k = path[0]
-        return lambda f, e: e[alias].get(k, MISSING)
-    return lambda f, e: _walk(e[alias], path)
-
-
 def _walk(obj, path):
     for p in path:
         if not isinstance(obj, dict):
@@ -286,63 +267,103 @@ def _day(v):
 def _join_key(where: Any, fact: str) -> tuple | None:
     """Find an equality join in the top level of an exists' where, to use the hash index.
 
-    Returns (indexed field of the inner fact, getter of the outer value, is_list_of_values)."""
+    Returns (indexed field of the inner fact, the Ref of the outer value, is_list_of_values)."""
     items = where.items if isinstance(where, C.All) else [where] if isinstance(where, C.Cmp) else []
     for c in items:
         if not isinstance(c, C.Cmp) or not isinstance(c.right, C.Ref) or c.right.root == "field":
             continue
         if c.left.root == "field" and len(c.left.path) == 1 and c.op in ("eq", "in", "contains"):
-            return c.left.path[0], _getter(c.right), c.op == "in"
+            return c.left.path[0], c.right, c.op == "in"
     return None
 
 
 def _compile_exists(node: C.Exists, current, aliases) -> Pred:
-    """A pattern over facts: true when at least `min` facts of the type match. Equality joins
-    look candidates up in the per-enterprise index; the inner alias is bound in the shared env
-    for the duration of the test and restored after (patterns may nest and reuse names)."""
+    """A pattern over facts, generated like a selection: true when at least `min` facts of the
+    type match. Equality joins look candidates up in the per-enterprise index instead of scanning;
+    the inner alias is bound in the shared env while the pattern is tested and restored after
+    (patterns may nest and reuse names)."""
     fact = node.fact
     inner_aliases = dict(aliases)
     if node.alias:
         inner_aliases[node.alias] = fact
-    where = compile_condition(node.where, fact, inner_aliases) if node.where is not None else None
-    alias, need = node.alias, node.min
+    src = _Source()
+    where = _expr(node.where, fact, inner_aliases, src)
     join = _join_key(node.where, fact) if node.where is not None else None
+    if join is None:
+        pool = f"e[{src.const('$index')}].all({src.const(fact)})"
+    else:
+        key, outer, many = join
+        helper = "_lookup_many" if many else "_lookup"
+        src.ns[helper] = _lookup_many if many else _lookup
+        pool = f"{helper}(e[{src.const('$index')}], {src.const(fact)}, {src.const(key)}, {src.value(outer)})"
+    alias = src.const(node.alias) if node.alias else None
+    lines = ["def exists(f, e):", f"    pool = {pool}"]
+    if alias:
+        lines.append(f"    saved = e.get({alias}, MISSING)")
+    lines += ["    n = 0", "    for f in pool:"]
+    if alias:
+        lines.append(f"        e[{alias}] = f")
+    lines += [f"        if {where}:", "            n += 1", f"            if n >= {src.const(node.min)}:",
+              "                break"]
+    if alias:
+        lines += ["    if saved is MISSING:", f"        e.pop({alias}, None)", "    else:",
+                  f"        e[{alias}] = saved"]
+    lines.append(f"    return n >= {src.const(node.min)}")
+    return _function("\n".join(lines) + "\n", src.ns, "exists")
 
-    def candidates(f, e):
-        index: FactIndex = e["$index"]
-        if join is None:
-            return index.all(fact)
-        key, get_outer, many = join
-        v = get_outer(f, e)
-        if v is MISSING or v is None:
-            return ()
-        if many or isinstance(v, list):
-            seen, out = set(), []
-            for x in _as_list(v):
-                for c in index.lookup(fact, key, x):
-                    if id(c) not in seen:
-                        seen.add(id(c))
-                        out.append(c)
-            return out
-        return index.lookup(fact, key, v)
 
-    def pred(f, e):
-        saved = e.get(alias, MISSING) if alias else MISSING
-        n = 0
-        try:
-            for c in candidates(f, e):
-                if alias:
-                    e[alias] = c
-                if where is None or where(c, e):
-                    n += 1
-                    if n >= need:
-                        return True
-            return False
-        finally:
-            if alias:
-                if saved is MISSING:
-                    e.pop(alias, None)
-                else:
-                    e[alias] = saved
+def _lookup(index: FactIndex, fact: str, key: str, value) -> list[dict]:
+    """Facts whose `key` equals (or, for a list field, contains) value."""
+    if value is MISSING or value is None:
+        return ()
+    if isinstance(value, list):
+        return _lookup_many(index, fact, key, value)
+    return index.lookup(fact, key, value)
 
-    return pred
+
+def _lookup_many(index: FactIndex, fact: str, key: str, values) -> list[dict]:
+    """Facts whose `key` equals any of values, each once."""
+    if values is MISSING or values is None:
+        return ()
+    seen, out = set(), []
+    for x in _as_list(values):
+        for c in index.lookup(fact, key, x):
+            if id(c) not in seen:
+                seen.add(id(c))
+                out.append(c)
+    return out
+
+
+def compile_runner(gate, applies, selections, decide, finding, static):
+    """One rule's whole per-enterprise path as one generated function:
+    `run(profile, pools, env, evidence, as_of) -> Finding`.
+
+    Applicability in the shared order (effective date, sector, `applies`; see
+    evaluate.Applicability), then each selection, then the check kind's prepared decision, then
+    the Finding — straight-line code with the rule's values bound as constants, so the loop over a
+    checklist's rules makes one call per rule and looks nothing up."""
+    src = _Source()
+    tests = []
+    if gate.since is not None:
+        tests.append((f"as_of < {src.const(gate.since)}", gate.too_early))
+    if gate.sector is not None:
+        tests.append((f"profile.get('sector') != {src.const(gate.sector)}", gate.other_sector))
+    if applies is not None:
+        tests.append((f"not {src.const(applies)}(profile, env)", gate.out_of_scope))
+    body, names = [], {}
+    for i, (name, fact, select, base) in enumerate(selections):
+        pool = names[base] if base else f"pools.get({src.const(fact)}, ())"
+        names[name] = f"s{i}"
+        body.append(f"s{i} = {src.const(select)}({pool}, env)")
+    sel = "{" + ", ".join(f"{src.const(n)}: {v}" for n, v in names.items()) + "}"
+    body.append(f"v = {src.const(decide)}({sel}, evidence, as_of)")
+    lines = ["def run(profile, pools, env, evidence, as_of):"]
+    for i, (test, verdict) in enumerate(tests):
+        lines += [f"    {'if' if i == 0 else 'elif'} {test}:", f"        v = {src.const(verdict)}"]
+    indent = "    "
+    if tests:
+        lines.append("    else:")
+        indent = "        "
+    lines += [indent + b for b in body]
+    lines.append(f"    return {src.const(finding)}(v[0], v[1], v[2], v[3], evidence.by_id, {src.const(static)})")
+    return _function("\n".join(lines) + "\n", src.ns, "run")

@@ -13,7 +13,7 @@ from datetime import date
 from . import checks
 from . import conditions as C
 from .catalogue import in_force_from
-from .compile_native import Env, FactIndex, compile_condition, compile_selection
+from .compile_native import Env, FactIndex, compile_condition, compile_runner, compile_selection
 from .errors import InputError
 from .findings import NA, Finding, finding_static
 
@@ -52,7 +52,7 @@ class Applicability:
 class CompiledRule:
     """One rule ready to run on many enterprises of one checklist."""
 
-    __slots__ = ("rule", "static", "gate", "applies", "selections", "decide")
+    __slots__ = ("rule", "static", "gate", "applies", "selections", "decide", "run")
 
     def __init__(self, rule, static, gate, applies, selections, decide):
         self.rule = rule
@@ -62,6 +62,8 @@ class CompiledRule:
         self.selections = selections    # ((name, fact type, select(facts, env), base), ...): a
         # selection with a base runs over that earlier selection's result, not all the facts
         self.decide = decide            # decide(sel, evidence, as_of) -> verdict
+        # all of the above as one generated function: run(profile, pools, env, evidence, as_of)
+        self.run = compile_runner(gate, applies, selections, decide, Finding, static)
 
 
 def resolved_selections(rule, checklist) -> dict:
@@ -118,16 +120,4 @@ def evaluate(compiled_rules: list[CompiledRule], evidence, checklist, as_of: dat
     pools = dict(evidence.facts)
     pools["profile"] = [profile]
     env = Env({"$profile": profile, "$index": FactIndex(evidence.facts, profile)})
-    by_id = evidence.by_id
-    findings = []
-    add = findings.append
-    for cr in compiled_rules:
-        applies = cr.applies
-        v = cr.gate.verdict(profile, as_of, applies is None or applies(profile, env))
-        if v is None:
-            sel = {}
-            for name, fact, select, base in cr.selections:
-                sel[name] = select(sel[base] if base else pools.get(fact, ()), env)
-            v = cr.decide(sel, evidence, as_of)
-        add(Finding(v[0], v[1], v[2], v[3], by_id, cr.static))
-    return findings
+    return [cr.run(profile, pools, env, evidence, as_of) for cr in compiled_rules]
