@@ -146,6 +146,14 @@ def coerce_literal(value, kind: str | None):
 
 _SET_EMPTY = (MISSING, None, "", [])
 _INLINE_ORDER = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+_KIND_TYPE = {"date": date, "datetime": datetime}
+_HASHABLE_KINDS = {"string", "number", "integer", "boolean", "date", "datetime"}
+# list-membership operators with string literals, as (negation, joiner of the per-item tests):
+# contains takes one string; the others a list of strings, or one string as a list of one. Like
+# OPS, each is false unless the field is a list.
+_INLINE_MEMBER = {"contains": ("", "and"), "not_contains": ("not ", "and"),
+                  "contains_all": ("", "and"), "not_contains_all": ("not ", "and"),
+                  "contains_any": ("", "or"), "contains_none": ("not ", "or")}
 
 
 class _Source:
@@ -174,6 +182,10 @@ class _Source:
             obj = f"e[{self.const(ref.alias)}]"
         if len(ref.path) == 1:
             return f"{obj}.get({self.const(ref.path[0])}, MISSING)"
+        if len(ref.path) == 2:
+            t = self.tmp()
+            return (f"({t}.get({self.const(ref.path[1])}, MISSING) "
+                    f"if isinstance({t} := {obj}.get({self.const(ref.path[0])}), dict) else MISSING)")
         return f"_walk({obj}, {self.const(tuple(ref.path))})"
 
 
@@ -237,18 +249,30 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
             return f"(({v} := {left}) is not MISSING and {v} is not None and {v} != {c})"
         if op in ("in", "not_in"):
             pool = val if isinstance(val, list) else [val]
-            try:
-                frozen = src.const(frozenset(pool))
+            scalar = kind_of(node.left, current, aliases) in _HASHABLE_KINDS
+            try:   # a set lookup where the field's values are hashable; a scan otherwise
+                frozen = src.const(frozenset(pool) if scalar else tuple(pool))
             except TypeError:
-                frozen = None
-            if frozen:
-                v = src.tmp()
-                neg = "not " if op == "not_in" else ""
-                return f"(({v} := {left}) is not MISSING and {v} is not None and {v} {neg}in {frozen})"
+                frozen = src.const(tuple(pool))
+            if op == "in" and None not in pool and scalar:   # absent and null are in no pool
+                return f"({left} in {frozen})"
+            v = src.tmp()
+            neg = "not " if op == "not_in" else ""
+            return f"(({v} := {left}) is not MISSING and {v} is not None and {v} {neg}in {frozen})"
         if op in _INLINE_ORDER and isinstance(val, (int, float)) and not isinstance(val, bool):
             v = src.tmp()
             return (f"((type({v} := {left}) is int or type({v}) is float) "
                     f"and {v} {_INLINE_ORDER[op]} {c})")
+        if op in _INLINE_ORDER and type(val) is _KIND_TYPE.get(kind_of(node.left, current, aliases)):
+            # a date (date-time) field holds only dates (date-times) once evidence is normalised
+            v = src.tmp()
+            return f"(type({v} := {left}) is type({c}) and {v} {_INLINE_ORDER[op]} {c})"
+        items = [val] if isinstance(val, str) else val if op not in ("contains", "not_contains") else None
+        if op in _INLINE_MEMBER and isinstance(items, list) and items and all(isinstance(x, str) for x in items):
+            v = src.tmp()
+            neg, join = _INLINE_MEMBER[op]
+            tests = f" {join} ".join(f"{src.const(x)} in {v}" for x in items)
+            return f"(isinstance({v} := {left}, list) and {neg}({tests}))"
         return f"{src.const(OPS[op])}({left}, {c})"
     right = src.value(node.right)
     kinds = (kind_of(node.left, current, aliases), kind_of(node.right, current, aliases))
@@ -257,6 +281,17 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
         # is valid for work starting 6月6日 08:30
         day = src.const(_day)
         left, right = (f"{day}({left})", right) if kinds[0] == "datetime" else (left, f"{day}({right})")
+    elif op in _INLINE_ORDER and kinds[0] == kinds[1] and kinds[0] in _KIND_TYPE:
+        a, b = src.tmp(), src.tmp()
+        t = src.const(_KIND_TYPE[kinds[0]])
+        return f"(type({a} := {left}) is {t} and type({b} := {right}) is {t} and {a} {_INLINE_ORDER[op]} {b})"
+    if op == "eq":   # a present left side never equals an absent (MISSING) or null right side
+        v = src.tmp()
+        return f"(({v} := {left}) is not MISSING and {v} is not None and {v} == {right})"
+    if op == "in":
+        a, b = src.tmp(), src.tmp()
+        return (f"(({a} := {left}) is not MISSING and {a} is not None and "
+                f"({a} in {b} if type({b} := {right}) is list else {a} == {b}))")
     return f"{src.const(OPS[op])}({left}, {right})"
 
 

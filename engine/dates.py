@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 _FORMS = [
@@ -28,6 +28,8 @@ class BadDate(ValueError):
 
 def parse_date(value) -> date:
     """Parse one of the accepted date forms; raise BadDate with a Chinese message otherwise."""
+    if isinstance(value, datetime):
+        return value.date()   # a date field holds days only, so comparisons never mix the two
     if isinstance(value, date):
         return value
     if isinstance(value, str):

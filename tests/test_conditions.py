@@ -117,3 +117,71 @@ def test_null_counts_as_absent():
     assert run({"field": "kind", "is_set": False}, {"kind": None}) is True
     with pytest.raises(InputError, match="is_set: false"):
         C.parse({"field": "kind", "eq": None})
+
+
+# ---- the generated templates mean what OPS means ----------------------------------------------
+# compile_native writes common comparisons as inline Python instead of a call to OPS[op]. Each
+# inline form must give exactly OPS[op]'s answer on every value a normalised field can hold
+# (absent, null, and the field's own kind), or the two back ends would drift apart.
+
+_ABSENT = object()
+_D, _DT = date(2023, 6, 6), __import__("datetime").datetime(2023, 6, 6, 8, 30)
+_VALUES = {   # (fact type, field) -> values the field may hold once evidence is normalised
+    ("documents", "kind"): [_ABSENT, None, "", "方案", "制度", 3, True],
+    ("documents", "covers"): [_ABSENT, None, [], ["晨会"], ["晨会", "开工第一课"], ["其他"], "晨会"],
+    ("documents", "date"): [_ABSENT, None, date(2023, 6, 5), _D, date(2023, 6, 7)],
+    ("permits", "approved_at"): [_ABSENT, None, _DT.replace(hour=8), _DT, _DT.replace(hour=9)],
+    ("permits", "work_start"): [_ABSENT, None, _DT.replace(hour=8), _DT, _DT.replace(hour=9)],
+}
+_LITERALS = {
+    ("documents", "kind"): ["方案", ["方案", "制度"], ["方案", None]],
+    ("documents", "covers"): ["晨会", ["晨会", "开工第一课"], []],
+    ("documents", "date"): ["2023-06-06"],
+    ("permits", "approved_at"): ["2023-06-06 08:30"],
+}
+
+
+def _reference(op, a, b):
+    from yinhuan.compile_native import MISSING, OPS
+    return OPS[op](MISSING if a is _ABSENT else a, MISSING if b is _ABSENT else b)
+
+
+def _fact(field, value):
+    return {} if value is _ABSENT else {field: value}
+
+
+@pytest.mark.parametrize("key", sorted(_LITERALS))
+def test_inline_literal_comparisons_agree_with_ops(key):
+    """Every operator, and its negation (which NNF turns into the opposite operator)."""
+    from yinhuan.compile_native import OPS, coerce_literal
+    fact, field = key
+    kind = {"date": "date", "approved_at": "datetime"}.get(field)
+    env = Env({"$profile": {}, "$index": FactIndex({}, {})})
+    checked = set()
+    for op in OPS:
+        for lit in _LITERALS[key]:
+            for raw in ({"field": field, op: lit}, {"not": {"field": field, op: lit}}):
+                try:
+                    tree = C.nnf(C.parse(raw))
+                except InputError:
+                    continue   # not a user-facing operator, or a value it refuses (eq null)
+                p = compile_condition(tree, fact, {})
+                b = coerce_literal(tree.right.value, kind)
+                for a in _VALUES[key]:
+                    assert p(_fact(field, a), env) is _reference(tree.op, a, b), (raw, a)
+                checked.add(tree.op)
+    assert len(checked) >= 6
+
+
+def test_inline_field_to_field_comparisons_agree_with_ops():
+    env = Env({"$profile": {}, "$index": FactIndex({}, {})})
+    left, right = _VALUES[("permits", "approved_at")], _VALUES[("permits", "work_start")]
+    for op in ("eq", "ne", "lt", "le", "gt", "ge", "in"):
+        for raw in ({"field": "approved_at", op: {"field": "work_start"}},
+                    {"not": {"field": "approved_at", op: {"field": "work_start"}}}):
+            tree = C.nnf(C.parse(raw))
+            p = compile_condition(tree, "permits", {})
+            for a in left:
+                for b in right:
+                    f = {**_fact("approved_at", a), **_fact("work_start", b)}
+                    assert p(f, env) is _reference(tree.op, a, b), (raw, a, b)
