@@ -371,7 +371,7 @@ def _lookup_many(index: FactIndex, fact: str, key: str, values) -> list[dict]:
 
 def compile_runner(gate, applies, selections, decide, finding, static):
     """One rule's whole per-enterprise path as one generated function:
-    `run(profile, pools, env, evidence, as_of) -> Finding`.
+    `run(profile, facts, env, evidence, as_of) -> Finding`.
 
     Applicability in the shared order (effective date, sector, `applies`; see
     evaluate.Applicability), then each selection, then the check kind's prepared decision, then
@@ -387,12 +387,12 @@ def compile_runner(gate, applies, selections, decide, finding, static):
         tests.append((f"not {src.const(applies)}(profile, env)", gate.out_of_scope))
     body, names = [], {}
     for i, (name, fact, select, base) in enumerate(selections):
-        pool = names[base] if base else f"pools.get({src.const(fact)}, ())"
+        pool = names[base] if base else "[profile]" if fact == "profile" else f"facts.get({src.const(fact)}, ())"
         names[name] = f"s{i}"
         body.append(f"s{i} = {src.const(select)}({pool}, env)")
     sel = "{" + ", ".join(f"{src.const(n)}: {v}" for n, v in names.items()) + "}"
     body.append(f"v = {src.const(decide)}({sel}, evidence, as_of)")
-    lines = ["def run(profile, pools, env, evidence, as_of):"]
+    lines = ["def run(profile, facts, env, evidence, as_of):"]
     for i, (test, verdict) in enumerate(tests):
         lines += [f"    {'if' if i == 0 else 'elif'} {test}:", f"        v = {src.const(verdict)}"]
     indent = "    "

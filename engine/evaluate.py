@@ -62,7 +62,7 @@ class CompiledRule:
         self.selections = selections    # ((name, fact type, select(facts, env), base), ...): a
         # selection with a base runs over that earlier selection's result, not all the facts
         self.decide = decide            # decide(sel, evidence, as_of) -> verdict
-        # all of the above as one generated function: run(profile, pools, env, evidence, as_of)
+        # all of the above as one generated function: run(profile, facts, env, evidence, as_of)
         self.run = compile_runner(gate, applies, selections, decide, Finding, static)
 
 
@@ -116,8 +116,6 @@ def compile_checklist(book, checklist) -> list[CompiledRule]:
 def evaluate(compiled_rules: list[CompiledRule], evidence, checklist, as_of: date) -> list[Finding]:
     """Evaluate every compiled rule on one enterprise. Applicability is decided first, so a rule
     that does not apply costs no matching."""
-    profile = evidence.profile
-    pools = dict(evidence.facts)
-    pools["profile"] = [profile]
-    env = Env({"$profile": profile, "$index": FactIndex(evidence.facts, profile)})
-    return [cr.run(profile, pools, env, evidence, as_of) for cr in compiled_rules]
+    profile, facts = evidence.profile, evidence.facts
+    env = Env({"$profile": profile, "$index": FactIndex(facts, profile)})
+    return [cr.run(profile, facts, env, evidence, as_of) for cr in compiled_rules]

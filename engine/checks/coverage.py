@@ -27,8 +27,9 @@ def prepare(rule, plan):
         within = (*plan.resolve_window(c["by"]["within"]), c["by"].get("date", "date"))
 
     def decide(sel, evidence, as_of):
-        for provided, missing in sections:
-            if not provided(evidence):
+        facts = evidence.facts
+        for fact, section, missing in sections:
+            if fact not in facts and section not in facts:
                 return missing
         members = {}
         for f in sel["of"]:

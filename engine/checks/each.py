@@ -29,18 +29,23 @@ def refinements(rule):
 def prepare(rule, plan):
     c = rule.check
     what, requirement = c["what"], c["requirement"]
-    provided, missing = section_check(c["fact"], what)
+    fact, section, missing = section_check(c["fact"], what)
     status = c.get("if_none", NA)
     nothing = (status, f"无{what}" + ("，本项不适用" if status == NA else ""), (), None)
 
     def decide(sel, evidence, as_of):
-        if not provided(evidence):
+        facts = evidence.facts
+        if fact not in facts and section not in facts:
             return missing
         subjects = [f["id"] for f in sel["subjects"]]
         if not subjects:
             return nothing
-        ok = {f["id"] for f in sel["satisfied"]}
-        bad = [i for i in subjects if i not in ok]
+        satisfied = sel["satisfied"]   # a subset of the subjects, so all pass when it is as long
+        if len(satisfied) == len(subjects):
+            bad = ()
+        else:
+            ok = {f["id"] for f in satisfied}
+            bad = [i for i in subjects if i not in ok]
         if bad:
             return (FAIL, lambda: f"{len(bad)}/{len(subjects)} 条{what}不符合“{requirement}”：{ids_text(bad)}",
                     bad, lambda: {"violations": bad, "checked": len(subjects)})

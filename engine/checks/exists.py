@@ -5,6 +5,8 @@ A deadline still in the future with nothing yet on file is 未到期, not a fail
 """
 from __future__ import annotations
 
+from datetime import date
+
 from ..dates import chinese_form
 from ..findings import FAIL, NOT_DUE, PASS, ids_text
 from .context import fact_date, section_check
@@ -26,40 +28,40 @@ def prepare(rule, plan):
     if deadline is not None:
         hi = deadline if hi is None else min(hi, deadline)
     dated = lo is not None or hi is not None
-    provided, missing = section_check(c["fact"], what)
+    first, last = lo or date.min, hi or date.max
+    fact, section, missing = section_check(c["fact"], what)
     span = (f"{chinese_form(deadline)}前" if deadline is not None
             else f"{chinese_form(lo)}至{chinese_form(hi)}期间" if lo is not None else "")
     absent = f"未见{span}的{what}" if span else f"未见{what}"
     not_yet = f"尚未见{what}，期限 {chinese_form(deadline)} 未到" if deadline is not None else None
 
     def decide(sel, evidence, as_of):
-        if not provided(evidence):
+        facts = evidence.facts
+        if fact not in facts and section not in facts:
             return missing
         matched = sel["match"]
         if not dated:
-            ok, late, undated = matched, (), ()
+            ids = [f["id"] for f in matched]
         else:
-            ok, late, undated = [], [], []
+            ids = []
             for f in matched:
                 d = fact_date(f, date_key)
-                if d is None:
-                    undated.append(f)
-                elif (lo is None or d >= lo) and (hi is None or d <= hi):
-                    ok.append(f)
-                else:
-                    late.append(f)
-        ids = [f["id"] for f in ok]
+                if d is not None and first <= d <= last:
+                    ids.append(f["id"])
         if len(ids) >= need:
             return PASS, lambda: f"有{what}：{ids_text(ids)}", ids, None
         if deadline is not None and as_of < deadline:
             return NOT_DUE, not_yet, ids, None
+        inside = set(ids)
+        late = [f["id"] for f in matched if f["id"] not in inside and fact_date(f, date_key) is not None]
+        undated = [f["id"] for f in matched if f["id"] not in inside and fact_date(f, date_key) is None]
 
         def reason():
             parts = [f"{what}仅 {len(ids)} 份，应至少 {need} 份" if need > 1 and ids else absent]
             if late:
-                parts.append(f"{ids_text([f['id'] for f in late])} 的日期不在要求的时间内")
+                parts.append(f"{ids_text(late)} 的日期不在要求的时间内")
             if undated:
-                parts.append(f"{ids_text([f['id'] for f in undated])} 未注明日期")
+                parts.append(f"{ids_text(undated)} 未注明日期")
             return "；".join(parts)
-        return FAIL, reason, ids + [f["id"] for f in (*late, *undated)], None
+        return FAIL, reason, ids + late + undated, None
     return decide

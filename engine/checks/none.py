@@ -24,13 +24,14 @@ def selections(rule):
 def prepare(rule, plan):
     c = rule.check
     fact, what = c["fact"], c["what"]
-    provided, missing = section_check(fact, what)
+    fact, section, missing = section_check(fact, what)
     subject = c.get("subject")
     if subject is not None:
         unseen = (subject.get("if_absent", INSUFFICIENT), f"未记录{subject['what']}，无法判定是否存在{what}", (), None)
 
     def decide(sel, evidence, as_of):
-        if not provided(evidence):
+        facts = evidence.facts
+        if fact not in facts and section not in facts:
             return missing
         bad = [f["id"] for f in sel["match"]]
         if bad:
@@ -40,6 +41,6 @@ def prepare(rule, plan):
             if not looked:
                 return unseen
             return PASS, lambda: f"未发现{what}（已核查{subject['what']} {ids_text(looked)}）", looked, None
-        checked = len(evidence.facts.get(fact, ()))
+        checked = len(facts.get(fact, ()))
         return PASS, lambda: f"未发现{what}（已核查 {checked} 条记录）", (), None
     return decide
