@@ -159,9 +159,10 @@ _INLINE_MEMBER = {"contains": ("", "and"), "not_contains": ("not ", "and"),
 class _Source:
     """Accumulates the generated expression's constants."""
 
-    def __init__(self):
+    def __init__(self, profile: str | None = None):
         self.ns: dict[str, Any] = {"MISSING": MISSING, "_walk": _walk, "_EMPTY": _SET_EMPTY}
         self.n = 0
+        self.profile = profile   # a local variable holding the profile, if the code has one
 
     def const(self, value) -> str:
         name = f"c{self.n}"
@@ -177,7 +178,7 @@ class _Source:
         if ref.root == "field":
             obj = "f"
         elif ref.root == "profile":
-            obj = f"e[{self.const('$profile')}]"
+            obj = self.profile or f"e[{self.const('$profile')}]"
         else:
             obj = f"e[{self.const(ref.alias)}]"
         if len(ref.path) == 1:
@@ -371,28 +372,38 @@ def _lookup_many(index: FactIndex, fact: str, key: str, values) -> list[dict]:
 
 def compile_runner(gate, applies, selections, decide, finding, static):
     """One rule's whole per-enterprise path as one generated function:
-    `run(profile, facts, env, evidence, as_of) -> Finding`.
+    `run(profile, facts, e, evidence, as_of) -> Finding`.
 
     Applicability in the shared order (effective date, sector, `applies`; see
-    evaluate.Applicability), then each selection, then the check kind's prepared decision, then
-    the Finding — straight-line code with the rule's values bound as constants, so the loop over a
-    checklist's rules makes one call per rule and looks nothing up."""
-    src = _Source()
+    evaluate.Applicability), then each selection as an inline loop, then the check kind's prepared
+    decision, then the Finding — straight-line code with the rule's values bound as constants, so
+    the loop over a checklist's rules makes one call per rule and looks nothing up.
+
+    `applies` is an NNF condition over the profile or None; `selections` are (name, fact type,
+    NNF condition, alias, base): a selection with a base filters that earlier selection's result
+    instead of all the facts of its type. Returns (run, its generated source)."""
+    src = _Source(profile="profile")
     tests = []
     if gate.since is not None:
         tests.append((f"as_of < {src.const(gate.since)}", gate.too_early))
     if gate.sector is not None:
         tests.append((f"profile.get('sector') != {src.const(gate.sector)}", gate.other_sector))
     if applies is not None:
-        tests.append((f"not {src.const(applies)}(profile, env)", gate.out_of_scope))
+        tests.append((f"not {_expr(applies, None, {}, src)}", gate.out_of_scope))
     body, names = [], {}
-    for i, (name, fact, select, base) in enumerate(selections):
-        pool = names[base] if base else "[profile]" if fact == "profile" else f"facts.get({src.const(fact)}, ())"
-        names[name] = f"s{i}"
-        body.append(f"s{i} = {src.const(select)}({pool}, env)")
+    for i, (name, fact, cond, alias, base) in enumerate(selections):
+        out = names[name] = f"s{i}"
+        if fact == "profile":
+            body += ["f = profile", f"{out} = [f] if {_expr(cond, None, {}, src)} else []"]
+            continue
+        pool = names[base] if base else f"facts.get({src.const(fact)}, ())"
+        body += [f"{out} = []", f"for f in {pool}:"]
+        if alias:
+            body.append(f"    e[{src.const(alias)}] = f")
+        body += [f"    if {_expr(cond, fact, {alias: fact} if alias else {}, src)}:", f"        {out}.append(f)"]
     sel = "{" + ", ".join(f"{src.const(n)}: {v}" for n, v in names.items()) + "}"
     body.append(f"v = {src.const(decide)}({sel}, evidence, as_of)")
-    lines = ["def run(profile, facts, env, evidence, as_of):"]
+    lines = ["def run(profile, facts, e, evidence, as_of):"]
     for i, (test, verdict) in enumerate(tests):
         lines += [f"    {'if' if i == 0 else 'elif'} {test}:", f"        v = {src.const(verdict)}"]
     indent = "    "
@@ -401,4 +412,5 @@ def compile_runner(gate, applies, selections, decide, finding, static):
         indent = "        "
     lines += [indent + b for b in body]
     lines.append(f"    return {src.const(finding)}(v[0], v[1], v[2], v[3], evidence.by_id, {src.const(static)})")
-    return _function("\n".join(lines) + "\n", src.ns, "run")
+    code = "\n".join(lines) + "\n"
+    return _function(code, src.ns, "run"), code
