@@ -14,26 +14,31 @@ PASS, FAIL, NA, INSUFFICIENT, NOT_DUE = "符合", "不符合", "不适用", "证
 STATUSES = (PASS, FAIL, NA, INSUFFICIENT, NOT_DUE)
 
 
-def _resolved(value):
-    return value() if callable(value) else value
+def worded(value):
+    """A verdict's reason or details as given: the value itself, or `(function, *arguments)`
+    called now. Checks hand over the tuple so a run that only tallies statuses never words a
+    reason, and so a check builds no closure per enterprise."""
+    if type(value) is tuple:
+        return value[0](*value[1:])
+    return value
 
 
 class Finding:
     """One rule's verdict on one enterprise: what an inspector can defend.
 
     A check decides a *verdict*, the plain tuple (status, reason, ids of the records it rests on,
-    details); reason and details may be zero-argument functions, worded when first read, so a bulk
-    run that only tallies statuses never words them. What depends on the rule alone (id, title,
-    clause, counters, remedy, the catalogue's citation) is `static`, shared by every finding of
-    that rule. So a run over thousands of enterprises builds one small object per rule and
-    enterprise, and sorts, words and describes only what is read."""
+    details); reason and details may be given as (function, *arguments), worded when first read
+    (see `worded`), so a bulk run that only tallies statuses never words them. What depends on
+    the rule alone (id, title, clause, counters, remedy, the catalogue's citation) is `static`,
+    shared by every finding of that rule. So a run over thousands of enterprises builds one small
+    object per rule and enterprise, and sorts, words and describes only what is read."""
 
     __slots__ = ("status", "_reason", "_ids", "_details", "facts", "static")
 
     def __init__(self, status: str, reason, ids=(), details=None, facts: dict | None = None,
                  static: dict | None = None):
         self.status = status
-        self._reason = reason              # str, or a function giving it
+        self._reason = reason              # str, or (function, *arguments) giving it
         self._ids = ids                    # ids of the records cited, in any order
         self._details = details
         self.facts = facts or {}           # id -> fact, to describe the evidence when shown
@@ -52,15 +57,15 @@ class Finding:
     @property
     def reason(self) -> str:
         reason = self._reason
-        if not isinstance(reason, str):
-            reason = self._reason = reason()
+        if type(reason) is tuple:
+            reason = self._reason = worded(reason)
         if self.status == FAIL and self.static.get("unconfirmed"):
             return reason + "（条文待核实）"
         return reason
 
     @property
     def details(self) -> dict:
-        self._details = _resolved(self._details) or {}
+        self._details = worded(self._details) or {}
         return self._details
 
     @property

@@ -54,12 +54,21 @@ def prepare(rule, plan):
                 covered.add(v)
                 used.append(f["id"])
         missing = [m for m in members if m not in covered]
-
-        def details():
-            return {"members": len(members), "covered": len(covered), "missing": sorted(missing, key=str)}
+        details = (_details, len(members), len(covered), missing)
         if missing:
             member_ids = [members[m]["id"] for m in missing if "id" in members[m]]
-            return (FAIL, lambda: f"{what}共 {len(members)} 人/项，{len(missing)} 未{requirement}：{ids_text(missing)}",
-                    used + member_ids, details)
-        return PASS, lambda: f"{what}共 {len(members)} 人/项，均已{requirement}", used, details
+            return FAIL, (_uncovered, what, requirement, len(members), missing), used + member_ids, details
+        return PASS, (_covered, what, requirement, len(members)), used, details
     return decide
+
+
+def _details(members, covered, missing):
+    return {"members": members, "covered": covered, "missing": sorted(missing, key=str)}
+
+
+def _uncovered(what, requirement, members, missing):
+    return f"{what}共 {members} 人/项，{len(missing)} 未{requirement}：{ids_text(missing)}"
+
+
+def _covered(what, requirement, members):
+    return f"{what}共 {members} 人/项，均已{requirement}"

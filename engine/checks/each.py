@@ -47,8 +47,22 @@ def prepare(rule, plan):
             ok = {f["id"] for f in satisfied}
             bad = [i for i in subjects if i not in ok]
         if bad:
-            return (FAIL, lambda: f"{len(bad)}/{len(subjects)} 条{what}不符合“{requirement}”：{ids_text(bad)}",
-                    bad, lambda: {"violations": bad, "checked": len(subjects)})
-        return (PASS, lambda: f"{len(subjects)} 条{what}均符合“{requirement}”", subjects,
-                lambda: {"checked": len(subjects)})
+            return FAIL, (_violated, what, requirement, bad, subjects), bad, (_violations, bad, subjects)
+        return PASS, (_all_meet, what, requirement, subjects), subjects, (_checked, subjects)
     return decide
+
+
+def _violated(what, requirement, bad, subjects):
+    return f"{len(bad)}/{len(subjects)} 条{what}不符合“{requirement}”：{ids_text(bad)}"
+
+
+def _all_meet(what, requirement, subjects):
+    return f"{len(subjects)} 条{what}均符合“{requirement}”"
+
+
+def _violations(bad, subjects):
+    return {"violations": bad, "checked": len(subjects)}
+
+
+def _checked(subjects):
+    return {"checked": len(subjects)}

@@ -5,11 +5,11 @@ A deadline still in the future with nothing yet on file is 未到期, not a fail
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from ..dates import chinese_form
 from ..findings import FAIL, NOT_DUE, PASS, ids_text
-from .context import fact_date, section_check
+from .context import section_check
 
 
 def selections(rule):
@@ -45,23 +45,30 @@ def prepare(rule, plan):
         else:
             ids = []
             for f in matched:
-                d = fact_date(f, date_key)
+                d = f.get(date_key)
+                if d.__class__ is datetime:
+                    d = d.date()
                 if d is not None and first <= d <= last:
                     ids.append(f["id"])
         if len(ids) >= need:
-            return PASS, lambda: f"有{what}：{ids_text(ids)}", ids, None
+            return PASS, (_found, what, ids), ids, None
         if deadline is not None and as_of < deadline:
             return NOT_DUE, not_yet, ids, None
         inside = set(ids)
-        late = [f["id"] for f in matched if f["id"] not in inside and fact_date(f, date_key) is not None]
-        undated = [f["id"] for f in matched if f["id"] not in inside and fact_date(f, date_key) is None]
-
-        def reason():
-            parts = [f"{what}仅 {len(ids)} 份，应至少 {need} 份" if need > 1 and ids else absent]
-            if late:
-                parts.append(f"{ids_text(late)} 的日期不在要求的时间内")
-            if undated:
-                parts.append(f"{ids_text(undated)} 未注明日期")
-            return "；".join(parts)
-        return FAIL, reason, ids + late + undated, None
+        late = [f["id"] for f in matched if f["id"] not in inside and f.get(date_key) is not None]
+        undated = [f["id"] for f in matched if f["id"] not in inside and f.get(date_key) is None]
+        return FAIL, (_short, what, need, ids, absent, late, undated), ids + late + undated, None
     return decide
+
+
+def _found(what, ids):
+    return f"有{what}：{ids_text(ids)}"
+
+
+def _short(what, need, ids, absent, late, undated):
+    parts = [f"{what}仅 {len(ids)} 份，应至少 {need} 份" if need > 1 and ids else absent]
+    if late:
+        parts.append(f"{ids_text(late)} 的日期不在要求的时间内")
+    if undated:
+        parts.append(f"{ids_text(undated)} 未注明日期")
+    return "；".join(parts)

@@ -13,9 +13,11 @@ per enterprise a record is counted with one lookup.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..dates import chinese_form, periods_overlapping
 from ..findings import FAIL, NOT_DUE, PASS
-from .context import fact_date, section_check
+from .context import section_check
 
 _EVERY = {"month": "每月", "quarter": "每季度", "half": "每半年", "year": "每年"}
 
@@ -57,48 +59,76 @@ def prepare(rule, plan):
             if sel.get(name):
                 every, need = option
                 break
-        rule_text = f"{_EVERY[every]}至少 {need} 次"
         if as_of < lo:
-            return NOT_DUE, lambda: f"评估日 {chinese_form(as_of)} 早于考核期起点 {chinese_form(lo)}（{rule_text}）", (), None
+            return NOT_DUE, (_too_early, as_of, lo, every, need), (), None
         periods, slot = layouts[every]
         top = hi if hi < as_of else as_of
         counts = [0] * len(periods)
         used = []
         for f in sel["match"]:
-            d = fact_date(f, date_key)
+            d = f.get(date_key)
+            if d.__class__ is datetime:
+                d = d.date()
             if d is not None and lo <= d <= top:
                 counts[slot[d.year * 12 + d.month]] += 1
                 used.append(f["id"])
-        missed = pending = done = 0
-        judged = []   # (period, count, state) up to the one containing as_of
+        missed = pending = done = judged = 0   # periods judged: up to the one containing as_of
         for p, n in zip(periods, counts):
             if p.start > as_of:
                 break
+            judged += 1
             if n >= need:
-                state, done = "met", done + 1
+                done += 1
             elif as_of <= p.end:
-                state, pending = "pending", pending + 1
+                pending += 1
             else:
-                state, missed = "missed", missed + 1
-            judged.append((p, n, state))
-
-        def details():
-            return {"every": every, "min": need, "window": [lo, hi],
-                    "periods": [{"period": p.label, "from": p.start, "to": p.end, "count": n, "required": need,
-                                 "state": st} for p, n, st in judged]}
-
+                missed += 1
+        table = (periods[:judged], counts, need, as_of)
+        details = (_details, every, lo, hi, table)
         if missed:
-            def reason():
-                parts = [f"{p.label}无{what}记录" if n == 0 else f"{p.label}{what}仅 {n} 次，应至少 {need} 次"
-                         for p, n, st in judged if st == "missed"]
-                return "；".join(parts) + f"（要求{rule_text}）"
-            return FAIL, reason, used, details
+            return FAIL, (_missed, what, every, table), used, details
         if pending and not done:
-            p, n, _ = judged[-1]
-            return NOT_DUE, lambda: f"{p.label}尚未结束，目前{what} {n} 次（要求{rule_text}）", used, details
-
-        def passed():
-            met = "、".join(p.label for p, _, st in judged if st == "met")
-            return met + f"均有{what}（要求{rule_text}）" + (f"；{judged[-1][0].label}尚未结束" if pending else "")
-        return PASS, passed, used, details
+            return NOT_DUE, (_pending, what, every, table), used, details
+        return PASS, (_met, what, every, table, pending), used, details
     return decide
+
+
+def _rule_text(every, need) -> str:
+    return f"{_EVERY[every]}至少 {need} 次"
+
+
+def _states(table):
+    """(period, count, met | pending | missed) for each period judged."""
+    periods, counts, need, as_of = table
+    for p, n in zip(periods, counts):
+        yield p, n, "met" if n >= need else "pending" if as_of <= p.end else "missed"
+
+
+def _details(every, lo, hi, table):
+    need = table[2]
+    return {"every": every, "min": need, "window": [lo, hi],
+            "periods": [{"period": p.label, "from": p.start, "to": p.end, "count": n, "required": need,
+                         "state": st} for p, n, st in _states(table)]}
+
+
+def _too_early(as_of, lo, every, need):
+    return f"评估日 {chinese_form(as_of)} 早于考核期起点 {chinese_form(lo)}（{_rule_text(every, need)}）"
+
+
+def _missed(what, every, table):
+    need = table[2]
+    parts = [f"{p.label}无{what}记录" if n == 0 else f"{p.label}{what}仅 {n} 次，应至少 {need} 次"
+             for p, n, st in _states(table) if st == "missed"]
+    return "；".join(parts) + f"（要求{_rule_text(every, need)}）"
+
+
+def _pending(what, every, table):
+    p, n, _ = list(_states(table))[-1]
+    return f"{p.label}尚未结束，目前{what} {n} 次（要求{_rule_text(every, table[2])}）"
+
+
+def _met(what, every, table, pending):
+    states = list(_states(table))
+    met = "、".join(p.label for p, _, st in states if st == "met")
+    return (met + f"均有{what}（要求{_rule_text(every, table[2])}）"
+            + (f"；{states[-1][0].label}尚未结束" if pending else ""))

@@ -18,12 +18,13 @@ def prepare(rule, plan):
         ans = evidence.answers.get(rule_id)
         if not ans:
             return unanswered
-
-        def said():
-            who = "，".join(x for x in (ans.get("by"), iso(ans["at"]) if ans.get("at") else None) if x)
-            note = f"；说明：{ans['note']}" if ans.get("note") else ""
-            return f"检查人员{('（' + who + '）') if who else ''}答“{ans['answer']}”{note}"
         answer = ans["answer"]
         status = NA if answer == "不适用" else FAIL if answer == fail_on else PASS
-        return status, said, (), {"answer": ans}
+        return status, (_said, ans), (), {"answer": ans}
     return decide
+
+
+def _said(ans):
+    who = "，".join(x for x in (ans.get("by"), iso(ans["at"]) if ans.get("at") else None) if x)
+    note = f"；说明：{ans['note']}" if ans.get("note") else ""
+    return f"检查人员{('（' + who + '）') if who else ''}答“{ans['answer']}”{note}"

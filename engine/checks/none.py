@@ -35,12 +35,27 @@ def prepare(rule, plan):
             return missing
         bad = [f["id"] for f in sel["match"]]
         if bad:
-            return FAIL, lambda: f"存在{what}：{ids_text(bad)}", bad, lambda: {"violations": bad}
+            return FAIL, (_present, what, bad), bad, (_violations, bad)
         if subject is not None:
             looked = [f["id"] for f in sel["subject"]]
             if not looked:
                 return unseen
-            return PASS, lambda: f"未发现{what}（已核查{subject['what']} {ids_text(looked)}）", looked, None
-        checked = len(facts.get(fact, ()))
-        return PASS, lambda: f"未发现{what}（已核查 {checked} 条记录）", (), None
+            return PASS, (_absent_among, what, subject["what"], looked), looked, None
+        return PASS, (_absent, what, len(facts.get(fact, ()))), (), None
     return decide
+
+
+def _present(what, bad):
+    return f"存在{what}：{ids_text(bad)}"
+
+
+def _violations(bad):
+    return {"violations": bad}
+
+
+def _absent_among(what, subject, looked):
+    return f"未发现{what}（已核查{subject} {ids_text(looked)}）"
+
+
+def _absent(what, checked):
+    return f"未发现{what}（已核查 {checked} 条记录）"

@@ -24,6 +24,10 @@ def prepare(rule, plan):
     def decide(sel, evidence, as_of):
         hits = [f["id"] for f in sel.get("match", ())]
         if hits:
-            return NA, lambda: f"{c['text']}：{c['what']} {ids_text(hits)}", hits, None
+            return NA, (_concerns, c["text"], c["what"], hits), hits, None
         return otherwise
     return decide
+
+
+def _concerns(text, what, hits):
+    return f"{text}：{what} {ids_text(hits)}"
