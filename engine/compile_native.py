@@ -277,15 +277,19 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
         return f"{src.const(OPS[op])}({left}, {c})"
     right = src.value(node.right)
     kinds = (kind_of(node.left, current, aliases), kind_of(node.right, current, aliases))
+    if op in _INLINE_ORDER and kinds[0] in _KIND_TYPE and kinds[1] in _KIND_TYPE:
+        # both sides hold their kind's type once evidence is normalised; a date against a
+        # date-time is compared by the day: a certificate valid until 6月6日 is valid for work
+        # starting 6月6日 08:30
+        a, b = src.tmp(), src.tmp()
+        ta, tb = src.const(_KIND_TYPE[kinds[0]]), src.const(_KIND_TYPE[kinds[1]])
+        mixed = kinds[0] != kinds[1]
+        da = f"{a}.date()" if mixed and kinds[0] == "datetime" else a
+        db = f"{b}.date()" if mixed and kinds[1] == "datetime" else b
+        return f"(type({a} := {left}) is {ta} and type({b} := {right}) is {tb} and {da} {_INLINE_ORDER[op]} {db})"
     if set(kinds) == {"date", "datetime"}:
-        # a date against a date-time is compared by the day: a certificate valid until 6月6日
-        # is valid for work starting 6月6日 08:30
         day = src.const(_day)
         left, right = (f"{day}({left})", right) if kinds[0] == "datetime" else (left, f"{day}({right})")
-    elif op in _INLINE_ORDER and kinds[0] == kinds[1] and kinds[0] in _KIND_TYPE:
-        a, b = src.tmp(), src.tmp()
-        t = src.const(_KIND_TYPE[kinds[0]])
-        return f"(type({a} := {left}) is {t} and type({b} := {right}) is {t} and {a} {_INLINE_ORDER[op]} {b})"
     if op == "eq":   # a present left side never equals an absent (MISSING) or null right side
         v = src.tmp()
         return f"(({v} := {left}) is not MISSING and {v} is not None and {v} == {right})"

@@ -2,7 +2,7 @@
 and the rule for absent fields (false, negated or not)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -50,10 +50,12 @@ def test_absent_field_fails_comparison_and_its_negation():
 
 
 def test_dates_compare_with_literals_and_datetimes():
-    f = {"approved_at": __import__("datetime").datetime(2023, 6, 6, 8, 0), "work_start": date(2023, 6, 6)}
+    from yinhuan.evidence import parse_datetime
+    f = {"approved_at": datetime(2023, 6, 6, 8, 0), "work_start": parse_datetime("2023-06-06")}
     assert run({"field": "approved_at", "le": "2023-06-06 09:00"}, f) is True
-    # a bare date compares as midnight against a datetime
+    # a bare date in a date-time field is loaded as midnight
     assert run({"field": "approved_at", "le": {"field": "work_start"}}, f) is False
+    assert run({"field": "approved_at", "ge": {"field": "work_start"}}, f) is True
 
 
 def test_profile_and_params_resolve():
@@ -80,8 +82,9 @@ def test_join_with_negation_uses_index_and_matches_scan():
         "certificates": [{"id": "c1", "worker": "w1", "valid_until": date(2026, 1, 1)},
                          {"id": "c2", "worker": "w2", "valid_until": date(2022, 1, 1)}],
     }
-    ok = {"id": "p1", "workers": ["w1", "w3"], "work_start": date(2023, 6, 1)}
-    bad = {"id": "p2", "workers": ["w1", "w2"], "work_start": date(2023, 6, 1)}
+    start = datetime(2023, 6, 1, 8, 0)   # work_start is a date-time field, as loading leaves it
+    ok = {"id": "p1", "workers": ["w1", "w3"], "work_start": start}
+    bad = {"id": "p2", "workers": ["w1", "w2"], "work_start": start}
     assert run(JOIN, ok, facts, aliases={"p": "permits"}) is False
     assert run(JOIN, bad, facts, aliases={"p": "permits"}) is True
     # a later certificate renewal clears the finding: negation sees every fact of the type
@@ -125,7 +128,7 @@ def test_null_counts_as_absent():
 # (absent, null, and the field's own kind), or the two back ends would drift apart.
 
 _ABSENT = object()
-_D, _DT = date(2023, 6, 6), __import__("datetime").datetime(2023, 6, 6, 8, 30)
+_D, _DT = date(2023, 6, 6), datetime(2023, 6, 6, 8, 30)
 _VALUES = {   # (fact type, field) -> values the field may hold once evidence is normalised
     ("documents", "kind"): [_ABSENT, None, "", "方案", "制度", 3, True],
     ("documents", "covers"): [_ABSENT, None, [], ["晨会"], ["晨会", "开工第一课"], ["其他"], "晨会"],
@@ -185,3 +188,15 @@ def test_inline_field_to_field_comparisons_agree_with_ops():
                 for b in right:
                     f = {**_fact("approved_at", a), **_fact("work_start", b)}
                     assert p(f, env) is _reference(tree.op, a, b), (raw, a, b)
+    # a date against a date-time: compared by the day
+    days = _VALUES[("documents", "date")]
+    for op in ("lt", "le", "gt", "ge", "eq", "ne"):
+        for raw in ({"field": "valid_until", op: {"var": "p.work_start"}},
+                    {"not": {"field": "valid_until", op: {"var": "p.work_start"}}}):
+            tree = C.nnf(C.parse(raw))
+            p = compile_condition(tree, "certificates", {"p": "permits"})
+            for a in days:
+                for b in right:
+                    env["p"] = _fact("work_start", b)
+                    day = b.date() if isinstance(b, datetime) else b
+                    assert p(_fact("valid_until", a), env) is _reference(tree.op, a, day), (raw, a, b)
