@@ -1,11 +1,13 @@
-"""Stage 3b, compile (native back end): condition trees to Python over indexed facts.
+"""Stage 3b, compile (native back end): condition trees and rules to generated Python.
 
-A condition compiles once per (rule, checklist) into a predicate `pred(fact, env) -> bool` (or a
-whole selection loop), generated from templates (see below), where
-env maps pattern aliases to bound facts and carries the enterprise's profile and fact index.
-Equality joins inside `exists` (`{field: worker, eq: {var: w.id}}`, or `{field: id, in: {var:
-p.workers}}`) look candidates up in a per-enterprise hash index built on first use, so a join costs
-one dict lookup instead of a scan. Rule text never becomes code: rules are data.
+Each rule of a checklist compiles once into one function, `run(profile, facts, env, evidence,
+as_of) -> Finding` (compile_runner): applicability, every selection as an inline loop over the
+enterprise's facts, the check kind's prepared decision, the Finding. Conditions become Python
+expressions from a fixed set of templates (see below); env maps pattern aliases to bound facts
+and carries the enterprise's profile and fact index. Equality joins inside `exists` (`{field:
+worker, eq: {var: w.id}}`, or `{field: id, in: {var: p.workers}}`) look candidates up in a
+per-enterprise hash index built on first use, so a join costs one dict lookup instead of a scan.
+Rule text never becomes code: rules are data.
 """
 from __future__ import annotations
 
@@ -196,17 +198,6 @@ def compile_condition(node: Any, current: str | None, aliases: dict | None = Non
     src = _Source()
     body = _expr(node, current, dict(aliases or {}), src)
     return _function(f"def pred(f, e):\n    return {body}\n", src.ns, "pred")
-
-
-def compile_selection(node: Any, current: str | None, alias: str | None, aliases: dict | None = None):
-    """Compile a whole selection: `select(facts, env) -> [facts matching node]`, binding each
-    fact to `alias` (for joins) as it goes. One generated loop, no call per fact."""
-    src = _Source()
-    body = _expr(node, current, dict(aliases or {}), src)
-    bind = f"        e[{src.const(alias)}] = f\n" if alias else ""
-    code = ("def select(facts, e):\n    out = []\n    add = out.append\n    for f in facts:\n"
-            f"{bind}        if {body}:\n            add(f)\n    return out\n")
-    return _function(code, src.ns, "select")
 
 
 def _function(code: str, ns: dict, name: str):

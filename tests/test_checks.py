@@ -237,3 +237,26 @@ class TestJudgement:
         assert f.status == "不符合" and "检查员" in f.reason and "抽查" in f.reason
         assert status(book, ans("不适用"), "FX-JUDGE").status == "不适用"
         assert status(book, {}, "FX-JUDGE").status == "证据不足"
+
+
+def test_rule_text_never_becomes_code(tmp_book, tmp_path):
+    """Values that look like Python are matched as data: the generated code holds only names
+    bound to them, and nothing in them runs."""
+    import yaml
+    canary = tmp_path / "ran"
+    payload = f"'); open({str(canary)!r}, 'w') #"
+    rule = {"id": "FX-INJECT", "title": payload, "source": {"document": "工贸方案", "clause": "二（一）1"},
+            "tags": ["fx"],
+            "check": {"kind": "none", "fact": "documents", "what": payload,
+                      "where": {"any": [{"field": "kind", "eq": payload},
+                                        {"field": "title", "matches": "__import__"},
+                                        {"field": "covers", "contains": '"); open("x", "w") #'}]}}}
+    from yinhuan.evaluate import compile_checklist
+    book = tmp_book({"inject": yaml.safe_dump(rule, allow_unicode=True)})
+    (cr,) = compile_checklist(book, book.checklist("fx"))
+    assert "open(" not in cr.source and "import" not in cr.source
+    found = run_rule(book, {"records": {"documents": [{"id": "D1", "kind": payload},
+                                                      {"id": "D2", "kind": "方案", "title": "x__import__x"},
+                                                      {"id": "D3", "kind": "方案"}]}})["FX-INJECT"]
+    assert found.status == "不符合" and found.evidence_ids == ("D1", "D2")
+    assert payload in found.reason and not canary.exists()
