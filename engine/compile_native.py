@@ -392,6 +392,9 @@ def compile_runner(gate, applies, selections, decide, finding, static):
             body += ["f = profile", f"{out} = [f] if {_expr(cond, None, {}, src)} else []"]
             continue
         pool = names[base] if base else f"facts.get({src.const(fact)}, ())"
+        if cond is None:   # every fact of the type (checks only read what they are given)
+            body.append(f"{out} = {pool}")
+            continue
         body += [f"{out} = []", f"for f in {pool}:"]
         if alias:
             body.append(f"    e[{src.const(alias)}] = f")
