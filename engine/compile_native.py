@@ -409,6 +409,6 @@ def compile_runner(gate, applies, selections, decide, finding, static):
         lines.append("    else:")
         indent = "        "
     lines += [indent + b for b in body]
-    lines.append(f"    return {src.const(finding)}(v[0], v[1], v[2], v[3], evidence.by_id, {src.const(static)})")
+    lines.append(f"    return {src.const(finding)}(v, evidence.by_id, {src.const(static)})")
     code = "\n".join(lines) + "\n"
     return _function(code, src.ns, "run"), code

@@ -35,12 +35,10 @@ class Finding:
 
     __slots__ = ("status", "_reason", "_ids", "_details", "facts", "static")
 
-    def __init__(self, status: str, reason, ids=(), details=None, facts: dict | None = None,
-                 static: dict | None = None):
-        self.status = status
-        self._reason = reason              # str, or (function, *arguments) giving it
-        self._ids = ids                    # ids of the records cited, in any order
-        self._details = details
+    def __init__(self, verdict: tuple, facts: dict | None = None, static: dict | None = None):
+        # status; reason: str, or (function, *arguments) giving it; ids of the records cited, in
+        # any order; details
+        self.status, self._reason, self._ids, self._details = verdict
         self.facts = facts or {}           # id -> fact, to describe the evidence when shown
         self.static = static or {}
 

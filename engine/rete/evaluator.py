@@ -124,7 +124,7 @@ class ReteEvaluator:
             v = gate.verdict(evidence.profile, as_of, bool(sel.pop("applies", True)))
             if v is None:
                 v = decide(sel, evidence, as_of)
-            findings.append(Finding(v[0], v[1], v[2], v[3], evidence.by_id, static))
+            findings.append(Finding(v, evidence.by_id, static))
         return findings
 
     def close(self) -> None:
