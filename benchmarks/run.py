@@ -96,7 +96,7 @@ def bench(book, cid: str, n: int, rete_n: int, seed: int) -> None:
         print(f"  手写 floor：缺规则 {'、'.join(missing)}，未计时")
         return
     flo = rate(n, stream(evs, lambda ev: floor.run_floor(ev, as_of, cid)))
-    print(f"  手写 floor（全部规则）    {flo:10,.0f} 家/秒   native/floor 耗时比 = {flo / native:.1f}x"
+    print(f"  手写 floor（全部规则）    {flo:10,.0f} 家/秒   native/floor 耗时比 = {flo / native:.2f}x"
           f"（目标 ≤ 2x）")
     gc.unfreeze()
 
