@@ -1,10 +1,10 @@
 """Stage 4, evaluate (native): run a compiled checklist over one enterprise's evidence.
 
 compile_checklist() does the per-(rule, checklist) work once: checklist parameters are resolved,
-every selection a check needs is compiled to a generated loop, the check kind prepares its
-decision (deadlines, windows, periods, fixed wording), and the reasons a rule may not apply are
-worded. evaluate() then, per enterprise, only matches and decides: for each rule, applicability,
-its selections, its decision, one Finding.
+the check kind prepares its decision (deadlines, windows, periods, fixed wording), the reasons a
+rule may not apply are worded, and the rule becomes one generated function with its selections as
+inline loops. evaluate() then, per enterprise, only matches and decides: for each rule,
+applicability, its selections, its decision, one Finding.
 """
 from __future__ import annotations
 
