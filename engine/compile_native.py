@@ -259,8 +259,8 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
             # a date (date-time) field holds only dates (date-times) once evidence is normalised
             v = src.tmp()
             return f"(type({v} := {left}) is type({c}) and {v} {_INLINE_ORDER[op]} {c})"
-        items = [val] if isinstance(val, str) else val if op not in ("contains", "not_contains") else None
-        if op in _INLINE_MEMBER and isinstance(items, list) and items and all(isinstance(x, str) for x in items):
+        items = _member_items(op, val)
+        if items:
             v = src.tmp()
             neg, join = _INLINE_MEMBER[op]
             tests = f" {join} ".join(f"{src.const(x)} in {v}" for x in items)
@@ -278,7 +278,7 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
         da = f"{a}.date()" if mixed and kinds[0] == "datetime" else a
         db = f"{b}.date()" if mixed and kinds[1] == "datetime" else b
         return f"(type({a} := {left}) is {ta} and type({b} := {right}) is {tb} and {da} {_INLINE_ORDER[op]} {db})"
-    if set(kinds) == {"date", "datetime"}:
+    if set(kinds) == {"date", "datetime"}:   # the other operators, by the day too
         day = src.const(_day)
         left, right = (f"{day}({left})", right) if kinds[0] == "datetime" else (left, f"{day}({right})")
     if op == "eq":   # a present left side never equals an absent (MISSING) or null right side
@@ -289,6 +289,20 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
         return (f"(({a} := {left}) is not MISSING and {a} is not None and "
                 f"({a} in {b} if type({b} := {right}) is list else {a} == {b}))")
     return f"{src.const(OPS[op])}({left}, {right})"
+
+
+def _member_items(op: str, val) -> list | None:
+    """The string literals a list-membership operator tests one by one, or None when the
+    operator is not one of those or the literal is not strings (then OPS decides)."""
+    if op not in _INLINE_MEMBER:
+        return None
+    if isinstance(val, str):
+        return [val]
+    if op in ("contains", "not_contains"):   # a list literal is one element to look for
+        return None
+    if isinstance(val, list) and val and all(isinstance(x, str) for x in val):
+        return val
+    return None
 
 
 def _day(v):
