@@ -45,13 +45,19 @@ class Evidence:
     inspection: dict
     doc: Document | None = None
     by_id: dict[str, dict] = field(default_factory=dict)
+    # the fact types whose records section the file gives (certificates come with workers), worked
+    # out once: every check asks it for every rule
+    present: frozenset = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self.present = frozenset(t for t, section in SECTION_OF.items() if t in self.facts or section in self.facts)
 
     @property
     def name(self) -> str:
         return self.profile.get("name", "")
 
     def provided(self, fact_type: str) -> bool:
-        return fact_type in self.facts or SECTION_OF[fact_type] in self.facts
+        return fact_type in self.present
 
 
 # ---- field types, read from the published schema -------------------------------------------------

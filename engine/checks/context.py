@@ -59,9 +59,7 @@ def fact_date(fact: dict, key: str):
 
 
 def section_check(fact_type: str, what: str) -> tuple:
-    """(fact type, its records section, the 证据不足 verdict when neither is in the evidence).
-
-    A check tests `fact not in facts and section not in facts` inline: it runs for every rule and
-    enterprise, so it is not worth a call."""
+    """(fact type, the 证据不足 verdict when the evidence does not give its section). A check
+    tests `fact not in evidence.present` (Evidence.provided, without the call)."""
     section = SECTION_OF[fact_type]
-    return fact_type, section, (INSUFFICIENT, f"证据文件未提供 records.{section}，无法核查{what}", (), None)
+    return fact_type, (INSUFFICIENT, f"证据文件未提供 records.{section}，无法核查{what}", (), None)

@@ -27,9 +27,8 @@ def prepare(rule, plan):
         within = (*plan.resolve_window(c["by"]["within"]), c["by"].get("date", "date"))
 
     def decide(sel, evidence, as_of):
-        facts = evidence.facts
-        for fact, section, missing in sections:
-            if fact not in facts and section not in facts:
+        for fact, missing in sections:
+            if fact not in evidence.present:
                 return missing
         members = {}
         for f in sel["of"]:

@@ -29,13 +29,12 @@ def refinements(rule):
 def prepare(rule, plan):
     c = rule.check
     what, requirement = c["what"], c["requirement"]
-    fact, section, missing = section_check(c["fact"], what)
+    fact, missing = section_check(c["fact"], what)
     status = c.get("if_none", NA)
     nothing = (status, f"无{what}" + ("，本项不适用" if status == NA else ""), (), None)
 
     def decide(sel, evidence, as_of):
-        facts = evidence.facts
-        if fact not in facts and section not in facts:
+        if fact not in evidence.present:
             return missing
         subjects = [f["id"] for f in sel["subjects"]]
         if not subjects:

@@ -29,15 +29,14 @@ def prepare(rule, plan):
         hi = deadline if hi is None else min(hi, deadline)
     dated = lo is not None or hi is not None
     first, last = lo or date.min, hi or date.max
-    fact, section, missing = section_check(c["fact"], what)
+    fact, missing = section_check(c["fact"], what)
     span = (f"{chinese_form(deadline)}前" if deadline is not None
             else f"{chinese_form(lo)}至{chinese_form(hi)}期间" if lo is not None else "")
     absent = f"未见{span}的{what}" if span else f"未见{what}"
     not_yet = f"尚未见{what}，期限 {chinese_form(deadline)} 未到" if deadline is not None else None
 
     def decide(sel, evidence, as_of):
-        facts = evidence.facts
-        if fact not in facts and section not in facts:
+        if fact not in evidence.present:
             return missing
         matched = sel["match"]
         if not dated:

@@ -42,7 +42,7 @@ def _layout(lo, hi, every) -> tuple:
 def prepare(rule, plan):
     c = rule.check
     what, date_key = c["what"], c.get("date", "date")
-    fact, section, missing = section_check(c["fact"], what)
+    fact, missing = section_check(c["fact"], what)
     lo, hi = plan.resolve_window(c.get("window"))
     usual = (c["every"], int(plan.value(c.get("min", 1))))
     # (selection name, (every, min)) for each override, the first that matches wins
@@ -51,8 +51,7 @@ def prepare(rule, plan):
     layouts = {every: _layout(lo, hi, every) for every in {usual[0], *(o[1][0] for o in overrides)}}
 
     def decide(sel, evidence, as_of):
-        facts = evidence.facts
-        if fact not in facts and section not in facts:
+        if fact not in evidence.present:
             return missing
         every, need = usual
         for name, option in overrides:

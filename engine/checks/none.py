@@ -24,14 +24,13 @@ def selections(rule):
 def prepare(rule, plan):
     c = rule.check
     fact, what = c["fact"], c["what"]
-    fact, section, missing = section_check(fact, what)
+    fact, missing = section_check(fact, what)
     subject = c.get("subject")
     if subject is not None:
         unseen = (subject.get("if_absent", INSUFFICIENT), f"未记录{subject['what']}，无法判定是否存在{what}", (), None)
 
     def decide(sel, evidence, as_of):
-        facts = evidence.facts
-        if fact not in facts and section not in facts:
+        if fact not in evidence.present:
             return missing
         bad = [f["id"] for f in sel["match"]]
         if bad:
@@ -41,7 +40,7 @@ def prepare(rule, plan):
             if not looked:
                 return unseen
             return PASS, (_absent_among, what, subject["what"], looked), looked, None
-        return PASS, (_absent, what, len(facts.get(fact, ()))), (), None
+        return PASS, (_absent, what, len(evidence.facts.get(fact, ()))), (), None
     return decide
 
 
