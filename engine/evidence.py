@@ -150,6 +150,10 @@ def from_document(doc: Document) -> Evidence:
     problem = creditcode.problem(profile["credit_code"])
     if problem:
         raise doc.error(problem, ("enterprise", "credit_code"))
+    full, total = profile.get("safety_staff_full_time"), profile.get("safety_staff")
+    if full is not None and total is not None and full > total:
+        raise doc.error(f"专职安全生产管理人员 {full} 人多于专兼职合计 {total} 人（safety_staff 是专职与兼职之和）",
+                        ("enterprise", "safety_staff_full_time"))
     profile.setdefault("domains", [])
     profile.setdefault("mine_types", [])
     profile.setdefault("flags", {})
