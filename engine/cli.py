@@ -249,5 +249,14 @@ def _register_reports():
 
 _register_reports()
 
+
+def _register_store():
+    """The system of record (yinhuan.store): db, users, import, hazards, plan."""
+    from .store.cli import register
+    register(main)
+
+
+_register_store()
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,70 @@
+"""People who act on the store. Passwords are kept as scrypt hashes (standard library, no extra
+dependency); the web app sets and checks them through these functions."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yinhuan.errors import InputError
+
+from . import events, models
+
+ROLE_NAMES = {"inspector": "检查员", "admin": "管理员", "viewer": "只读"}
+_N, _R, _P = 2 ** 14, 8, 1
+
+
+def hash_password(password: str) -> str:
+    salt = os.urandom(16)
+    dk = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P)
+    return f"scrypt${_N}${_R}${_P}${base64.b64encode(salt).decode()}${base64.b64encode(dk).decode()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        _, n, r, p, salt, dk = stored.split("$")
+        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p))
+        return hmac.compare_digest(got, base64.b64decode(dk))
+    except (ValueError, TypeError):
+        return False
+
+
+def create_user(s: Session, actor: str, username: str, display_name: str, role: str, district: str = "",
+                password: str | None = None) -> models.User:
+    if role not in models.ROLES:
+        raise InputError(f"角色应为 {'、'.join(models.ROLES)} 之一，得到 “{role}”", field="role")
+    if not username.strip():
+        raise InputError("用户名不能为空", field="username")
+    events.lock(s)
+    if s.scalar(select(models.User).where(models.User.username == username)):
+        raise InputError(f"用户 {username} 已存在", field="username")
+    u = models.User(username=username, display_name=display_name or username, role=role, district=district,
+                    password_hash=hash_password(password) if password else "", created_at=events.now())
+    s.add(u)
+    s.flush()
+    events.record(s, actor, "user.create", "user", u.id,
+                  {"username": username, "role": role, "district": district}, row=u)
+    return u
+
+
+def set_password(s: Session, actor: str, username: str, password: str) -> None:
+    events.lock(s)
+    u = get_user(s, username)
+    u.password_hash = hash_password(password)
+    events.record(s, actor, "user.password", "user", u.id, {"username": username}, row=u)
+
+
+def get_user(s: Session, username: str) -> models.User:
+    u = s.scalar(select(models.User).where(models.User.username == username))
+    if u is None:
+        raise InputError(f"没有用户 {username}", field="user")
+    return u
+
+
+def authenticate(s: Session, username: str, password: str) -> models.User | None:
+    u = s.scalar(select(models.User).where(models.User.username == username))
+    return u if u is not None and u.password_hash and check_password(password, u.password_hash) else None
