@@ -30,7 +30,6 @@ MINE_CAMPAIGN = (date(2023, 5, 1), date(2023, 12, 31))       # mine-2023 window
 MOBILIZATION_END = date(2023, 5, 31)                         # phase.mobilization.to
 SELF_CHECK_END = date(2023, 7, 31)    # phase.self_check.to; mine_plan_by; mine_self_check_by
 SUMMARY_END = date(2023, 12, 31)                             # phase.summary.to
-GM_MIN_SAFETY_STAFF = 1                                      # gongmao_min_safety_staff
 MINE_DUTY_LIST_FROM = date(2023, 5, 1)                       # mine_duty_list_from
 MINE_CONTRACTOR_CHECKED_SINCE = date(2023, 5, 1)             # mine_contractor_checked_since
 
@@ -302,19 +301,32 @@ def _has_contractors(profile) -> bool:
     return _flag(profile, "has_contractors")
 
 
+def _statutory_high_risk(p) -> bool:
+    """安全生产法 第二十四条's first group among 工贸 enterprises: 金属冶炼, 危险物品 units."""
+    return _contains(p.get("domains"), "金属冶炼") or _flag(p, "dangerous_goods")
+
+
 def gm_safety_director(ev, as_of):
     p = ev.profile
+    employees = p.get("employees")
+    if not (_statutory_high_risk(p) or (employees is not None and employees >= 300)):
+        return NOT_APPLICABLE
     if _has_director(p):
         return PASS, NONE
     return (FAIL if "safety_director" in p else INSUFFICIENT), NONE
 
 
 def gm_safety_body_or_staff(ev, as_of):
+    """A body or a 专职 officer; a 兼职 one suffices only at most 100 employees outside 金属冶炼/危险物品."""
     p = ev.profile
-    staff = p.get("safety_staff")
-    if p.get("safety_body") is True or (staff is not None and staff >= GM_MIN_SAFETY_STAFF):
+    full, staff, employees = p.get("safety_staff_full_time"), p.get("safety_staff"), p.get("employees")
+    if p.get("safety_body") is True or (full is not None and full >= 1):
         return PASS, NONE
-    return (FAIL if "safety_body" in p and "safety_staff" in p else INSUFFICIENT), NONE
+    if (staff is not None and staff >= 1 and employees is not None and employees <= 100
+            and not _contains(p.get("domains"), "金属冶炼") and not _flag(p, "dangerous_goods")):
+        return PASS, NONE
+    read = ("safety_body", "safety_staff_full_time", "safety_staff", "employees")
+    return (INSUFFICIENT if any(k not in p for k in read) else FAIL), NONE
 
 
 def gm_learn_criteria(m) -> bool:

@@ -138,6 +138,8 @@ class Generator:
                             skip=("credit_code", "sector", "name"))
         prof.update(name=f"合成企业{i:05d}有限公司", sector=sector, district=prof.get("district") or "环翠区",
                     credit_code=creditcode.make(f"913710{i:06d}{r.randrange(10000):04d}A"[:17]))
+        if "safety_staff_full_time" in prof and "safety_staff" in prof:   # 专职 are some of the 专兼职
+            prof["safety_staff_full_time"] = min(prof["safety_staff_full_time"], prof["safety_staff"])
         if sector == "工贸":
             prof.pop("mine_types", None)
             prof.pop("mine_status", None)

@@ -154,6 +154,8 @@ def from_document(doc: Document) -> Evidence:
     if full is not None and total is not None and full > total:
         raise doc.error(f"专职安全生产管理人员 {full} 人多于专兼职合计 {total} 人（safety_staff 是专职与兼职之和）",
                         ("enterprise", "safety_staff_full_time"))
+    if total == 0:   # no safety staff at all: none of them is full-time
+        profile.setdefault("safety_staff_full_time", 0)
     profile.setdefault("domains", [])
     profile.setdefault("mine_types", [])
     profile.setdefault("flags", {})

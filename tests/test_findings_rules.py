@@ -38,3 +38,59 @@ def test_full_time_staff_cannot_exceed_all_safety_staff():
         from_data({"enterprise": {**GM_PROFILE, "safety_staff": 2, "safety_staff_full_time": 3}})
     ev = from_data({"enterprise": {**GM_PROFILE, "safety_staff": 2, "safety_staff_full_time": 1}})
     assert ev.profile["safety_staff_full_time"] == 1
+
+
+# ---- counters the wording supports (issue 9, items 1–2) ----------------------------------------
+
+PAPER_MONTHLY = [{"id": f"P{m}", "date": f"2023-{m:02d}-20", "kind": "重大事故隐患排查", "led_by": "主要负责人",
+                  "via": "纸质记录"} for m in (5, 6, 7)]
+
+
+def test_monthly_app_investigation_is_not_counted_as_principal_not_leading(book):
+    # The principal led a check on paper in May, June and July; none went through the APP, so the
+    # APP rule fails on 2023-07-31 (May, June, July each have 0 APP records) — and it counts toward
+    # 制度措施不落实 only: the clause says 组织开展 through the APP, not that the principal leads it.
+    f = finding(book, "MINE-2-MONTHLY-APP-INVESTIGATION", {"inspections": PAPER_MONTHLY}, as_of="2023-07-31")
+    assert f.status == "不符合"
+    assert f.counters == ["制度措施不落实（家）"]
+
+
+def test_mine_all_staff_duty_list_is_not_a_deputy_list(book):
+    # A complete list dated 2023-04-20, before the campaign (from 2023-05-01): not 修订 in the campaign,
+    # so 不符合 — but counted like its 工贸 counterpart, not as 未制定分管负责人职责清单.
+    roles = ["主要负责人", "其他负责人", "生产班组负责人", "技术人员", "现场作业人员"]
+    docs = [{"id": "D1", "kind": "全员岗位责任清单", "date": "2023-04-20", "roles": roles}]
+    f = finding(book, "MINE-1-DUTY-LIST-ALL-ROLES", {"documents": docs})
+    assert f.status == "不符合"
+    gm = book.rules["GM-2-DUTY-LIST-ALL-STAFF"]
+    assert f.counters == list(gm.raw["counters"]) == ["制度措施不落实（家）"]
+
+
+# ---- scopes of 安全总监 and of the safety body / 专职 staff (items 3–4) -----------------------------
+
+@pytest.mark.parametrize("profile,expected", [
+    # 80 employees, not 金属冶炼, not a 危险物品 unit: Shandong's rules do not require a director
+    ({"employees": 80, "safety_director": None}, "不适用"),
+    # 350 ≥ 300 employees: required, none appointed
+    ({"employees": 350, "safety_director": None}, "不符合"),
+    # 金属冶炼 is a high-risk unit whatever its size
+    ({"domains": ["金属冶炼"], "employees": 40, "safety_director": None}, "不符合"),
+    ({"flags": {"dangerous_goods": True}, "employees": 40, "safety_director": "赵六"}, "符合"),
+])
+def test_safety_director_only_where_the_rules_require_one(book, profile, expected):
+    assert finding(book, "GM-2-SAFETY-DIRECTOR", profile=profile).status == expected
+
+
+@pytest.mark.parametrize("profile,expected", [
+    # 60 employees, one 兼职 officer: enough under 第二十四条 (≤ 100, not high-risk)
+    ({"employees": 60, "safety_body": False, "safety_staff": 1, "safety_staff_full_time": 0}, "符合"),
+    # 150 > 100 employees with only 兼职 officers: needs a body or a 专职 officer
+    ({"employees": 150, "safety_body": False, "safety_staff": 3, "safety_staff_full_time": 0}, "不符合"),
+    ({"employees": 150, "safety_body": False, "safety_staff": 3, "safety_staff_full_time": 1}, "符合"),
+    # 金属冶炼 with 40 employees and one 兼职 officer: high-risk, so 不符合
+    ({"domains": ["金属冶炼"], "employees": 40, "safety_body": False, "safety_staff": 1,
+      "safety_staff_full_time": 0}, "不符合"),
+    ({"domains": ["金属冶炼"], "employees": 40, "safety_body": True, "safety_staff": 1}, "符合"),
+])
+def test_safety_body_or_full_time_staff_per_article_24(book, profile, expected):
+    assert finding(book, "GM-2-SAFETY-BODY-OR-STAFF", profile=profile).status == expected
