@@ -13,8 +13,6 @@ document (with line numbers) and validated by the same code.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +20,7 @@ from pathlib import Path
 
 from yinhuan import creditcode
 from yinhuan.dates import BadDate, parse_date
+from yinhuan.csvread import csv_rows
 from yinhuan.errors import InputError
 from yinhuan.loader import Document
 from yinhuan.validate import validate
@@ -128,7 +127,7 @@ def parse_csv(text: str, file: str) -> Document:
     data: dict = {}
     lines: dict = {(): 1}
     body_start = 0
-    all_lines = text.splitlines()
+    all_lines = text.split("\n")  # physical lines only: a lone CR is reported by csv_rows
     for n, line in enumerate(all_lines):
         s = line.strip()
         if not s:
@@ -144,25 +143,24 @@ def parse_csv(text: str, file: str) -> Document:
         data[key] = [d for d in _LIST_SPLIT.split(value) if d] if key == "districts" else value
     else:
         body_start = len(all_lines)
-    reader = csv.reader(io.StringIO("\n".join(all_lines[body_start:])))
-    rows = list(reader)
     activities = []
-    if rows:
-        header = [h.strip() for h in rows[0]]
-        for r, row in enumerate(rows[1:]):
-            if not any(c.strip() for c in row):
+    header = None
+    for line_no, row in csv_rows("\n".join(all_lines[body_start:]), file, body_start + 1):
+        if header is None:
+            header = [h.strip() for h in row]
+            continue
+        if not any(c.strip() for c in row):
+            continue
+        i = len(activities)
+        lines[("activities", i)] = line_no
+        rec: dict = {}
+        for col, cell in zip(header, row):
+            cell = cell.strip()
+            if not col or cell == "":
                 continue
-            line_no = body_start + r + 2
-            i = len(activities)
-            lines[("activities", i)] = line_no
-            rec: dict = {}
-            for col, cell in zip(header, row):
-                cell = cell.strip()
-                if not col or cell == "":
-                    continue
-                lines[("activities", i, col)] = line_no
-                rec[col] = _csv_value(col, cell, file, line_no, i)
-            activities.append(rec)
+            lines[("activities", i, col)] = line_no
+            rec[col] = _csv_value(col, cell, file, line_no, i)
+        activities.append(rec)
     data["activities"] = activities
     return Document(data=data, file=file, lines=lines)
 

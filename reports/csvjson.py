@@ -6,10 +6,10 @@ the form's wording alongside, so a program need not parse Chinese headings.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from decimal import Decimal
+
+from yinhuan import cells
 
 from . import layouts
 from .ledger import LedgerRow, columns as ledger_columns
@@ -23,11 +23,7 @@ def plain(v):
 
 
 def _csv_bytes(header: list[str], rows: list[list]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return cells.csv_bytes(header, rows)
 
 
 def tally_csv(tally) -> bytes:

@@ -12,8 +12,6 @@ catalogue lookup (is this article in the catalogue, and does it apply to the ent
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,6 +20,8 @@ from typing import Callable
 
 from yinhuan import creditcode
 from yinhuan.dates import BadDate, ledger_form, parse_date
+from yinhuan import xlsxread
+from yinhuan.csvread import csv_rows
 from yinhuan.errors import InputError
 
 from . import layouts
@@ -166,31 +166,29 @@ def read_ledger(path: str | Path) -> list[LedgerRow]:
     p = Path(path)
     if not p.is_file():
         raise InputError("文件不存在", str(path))
-    if p.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
+    if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        wb = xlsxread.open_workbook(p)
         try:
-            wb = load_workbook(p, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise InputError(f"无法读取 xlsx：{exc}", str(path)) from None
-        errors = []
-        for ws in wb.worksheets:
-            table = [(n, list(r)) for n, r in enumerate(ws.iter_rows(values_only=True), 1)]
-            try:
-                return _rows_from_table(table, f"{path}[{ws.title}]")
-            except InputError as exc:
-                errors.append(exc)
-        raise errors[0] if errors else InputError("工作簿为空", str(path))
+            errors = []
+            for ws in xlsxread.sheets(wb):
+                table = list(xlsxread.rows(ws, str(path)))  # out of bounds: the workbook is refused
+                try:
+                    return _rows_from_table(table, f"{path}[{ws.title}]")
+                except InputError as exc:  # not a ledger sheet: try the next one
+                    errors.append(exc)
+            raise errors[0] if errors else InputError("工作簿为空", str(path))
+        finally:
+            wb.close()
     try:
         text = p.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("不是 UTF-8 编码的 CSV", str(path)) from None
-    table = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text)), 1)]
-    return _rows_from_table(table, str(path))
+    return _rows_from_table(list(csv_rows(text, str(path))), str(path))
 
 
 def looks_like_ledger(path: str | Path) -> bool:
     p = Path(path)
-    if p.suffix.lower() == ".xlsx":
+    if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         return True
     if p.suffix.lower() != ".csv":
         return False

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from yinhuan import cells
 from yinhuan.dates import chinese_form
 
 from yinhuan.render import width as text_width
@@ -32,7 +33,7 @@ BODY = Font(name="宋体", size=11)
 
 
 def _put(ws, row, col, value, font=BODY, align=CENTER, border=True):
-    c = ws.cell(row=row, column=col, value=value)
+    c = cells.put(ws.cell(row=row, column=col), value)
     c.font, c.alignment = font, align
     if border:
         c.border = BOX
