@@ -238,31 +238,51 @@ def permit_approved_guarded(kinds):
 
 
 def _cert_valid(c, day) -> bool:
-    # Plain meaning: valid from valid_from through valid_until, both days included (the engine
-    # compares a date with a date-time by the day, so both agree).
+    # Plain meaning: valid from valid_from (optional: no start date does not make it invalid)
+    # through valid_until, both days included (the engine compares a date with a date-time by
+    # the day, so both agree).
     vf, vu = c.get("valid_from"), c.get("valid_until")
-    return vf is not None and vu is not None and vf <= day <= vu
+    return vu is not None and (vf is None or vf <= day) and day <= vu
+
+
+def _certificates_by_operation(ev) -> dict:
+    """{(worker id, operation): [certificates]}: a certificate counts only for its own operation."""
+    certs = {}
+    for c in ev.facts.get("certificates", NONE):
+        certs.setdefault((c["worker"], c.get("operation")), []).append(c)
+    return certs
 
 
 def special_ops_certified(ev, as_of):
-    """No permit names a special-operations worker without a certificate valid on the work date."""
+    """No permit names a special-operations worker without a certificate for that operation valid
+    on the work date."""
     permits = ev.facts.get("permits")
     if permits is None:
         return NO_SECTION
-    special = {w["id"] for w in ev.facts.get("workers", NONE) if w.get("special_operation") not in EMPTY}
-    certs = {}
-    for c in ev.facts.get("certificates", NONE):
-        certs.setdefault(c["worker"], []).append(c)
+    special = {w["id"]: w["special_operation"] for w in ev.facts.get("workers", NONE)
+               if w.get("special_operation") not in EMPTY}
+    certs = _certificates_by_operation(ev)
     bad = []
     for p in permits:
         names = p.get("workers")
-        if not names or special.isdisjoint(names):
+        if not names or special.keys().isdisjoint(names):
             continue
         start = p.get("work_start")
         day = start.date() if start is not None else None
-        if any(w in special and not (day and any(_cert_valid(c, day) for c in certs.get(w, NONE)))
+        if any(w in special and not (day and any(_cert_valid(c, day) for c in certs.get((w, special[w]), NONE)))
                for w in names):
             bad.append(p["id"])
+    return (FAIL, bad) if bad else (PASS, NONE)
+
+
+def uncertified_special_posts(ev, as_of):
+    """No worker in a special-operations post without a certificate for that operation on file."""
+    workers = ev.facts.get("workers")
+    if workers is None:
+        return NO_SECTION
+    certs = _certificates_by_operation(ev)
+    bad = [w["id"] for w in workers
+           if w.get("special_operation") not in EMPTY and (w["id"], w["special_operation"]) not in certs]
     return (FAIL, bad) if bad else (PASS, NONE)
 
 
@@ -412,6 +432,7 @@ GONGMAO = {
     "GM-3-PERMIT-REPORTED": each("permits", where=lambda p: p.get("kind") in GM_PERMIT_KINDS,
                                  require=lambda p: p.get("reported") is True),
     "GM-3-SPECIAL-OPS-CERTIFIED": special_ops_certified,
+    "GM-3-SPECIAL-POSTS-HOLD-CERTIFICATES": uncertified_special_posts,
     "GM-3-UNLICENSED-LIABILITY": exists("documents", kind_or_covers("无证人员招请责任制度", "谁招请无证人员谁负责任")),
     "GM-3-WARNING-EDUCATION": all_staff_attended(lambda t: _has_text(t.get("topic"), "警示教育"), GM_CAMPAIGN),
     "GM-3-WELDING-EQUIPMENT-CHECKED": each(
@@ -489,16 +510,6 @@ def mine_closed_loop(h) -> bool:
     return status in OPEN_HAZARD or (status == "已整改" and h.get("rectified_on") not in EMPTY)
 
 
-def mine_uncertified_special_posts(ev, as_of):
-    """No worker in a special-operations post without any certificate on file."""
-    workers = ev.facts.get("workers")
-    if workers is None:
-        return NO_SECTION
-    holders = {c["worker"] for c in ev.facts.get("certificates", NONE)}
-    bad = [w["id"] for w in workers if w.get("special_operation") not in EMPTY and w["id"] not in holders]
-    return (FAIL, bad) if bad else (PASS, NONE)
-
-
 def _mine_self_check(kind_parts):
     """An inspection of that kind within the campaign, by mine_self_check_by."""
     return exists("inspections", lambda i: _has_text(i.get("kind"), *kind_parts),
@@ -543,7 +554,7 @@ MINE = {
     "MINE-3-KEY-POST-CHECK": _mine_self_check(("关键岗位", "危险作业人员")),
     "MINE-3-PERMIT-APPROVAL-GUARDIAN": permit_approved_guarded(MINE_PERMIT_KINDS),
     "MINE-3-SPECIAL-OPS-CERTIFIED": special_ops_certified,
-    "MINE-3-SPECIAL-POSTS-HOLD-CERTIFICATES": mine_uncertified_special_posts,
+    "MINE-3-SPECIAL-POSTS-HOLD-CERTIFICATES": uncertified_special_posts,
     "MINE-3-WHO-HIRES-RESPONSIBLE": exists(
         "documents", lambda d: d.get("kind") == "无证人员招请责任制度" or _has_text(d.get("title"), "谁招请无证人员")
         or _contains(d.get("covers"), "谁招请无证人员，谁负责任")),

@@ -173,9 +173,13 @@ class Generator:
 
     def _cert(self) -> dict:
         frm = self._date(date(2017, 1, 1), 365 * 6)
-        return {"type": self._string(("certificates", "type"), "特种作业操作证"),
+        cert = {"type": self._string(("certificates", "type"), "特种作业操作证"),
+                "operation": self.rng.choice(("电焊", "电工", "制冷与空调")),
                 "valid_from": frm.isoformat(),
                 "valid_until": (frm + timedelta(days=365 * self.rng.randrange(1, 7))).isoformat()}
+        if self.rng.random() < 0.2:   # valid_from is optional
+            del cert["valid_from"]
+        return cert
 
 
 def generate(n: int, sector: str | None = None, seed: int = 2023, book=None) -> list[dict]:

@@ -106,11 +106,12 @@ def field_types() -> dict[str, dict[str, str]]:
     for t, d in _DEF_OF.items():
         result[t] = fields(defs[d])
     worker = defs["worker"]["properties"]["certificates"]["items"]
-    result["certificates"] = fields(worker) | {"id": "string", "worker": "string"}
+    result["certificates"] = fields(worker) | {"id": "string", "worker": "string", "held_from": "date"}
     result["workers"].pop("certificates", None)
     return result
 
 
+CERTIFICATE_NO_START = date(1, 1, 1)   # held_from of a certificate that gives no valid_from
 OPEN_FACT_TYPES = {"observations"}  # observations carry any fields their kind needs
 
 
@@ -179,6 +180,9 @@ def from_document(doc: Document) -> Evidence:
                     cert = _normalise(dict(c), types["certificates"], doc, path + ("certificates", j))
                     cert["id"] = f"{fact['id']}#证书{j + 1}"
                     cert["worker"] = fact["id"]
+                    # valid_from is optional: a certificate without it is not invalid for that reason,
+                    # so rules compare `held_from`, its start date or, when none is given, the earliest day
+                    cert["held_from"] = cert.get("valid_from") or CERTIFICATE_NO_START
                     cert["_type"] = "certificates"
                     facts.setdefault("certificates", []).append(cert)
                     by_id[cert["id"]] = cert

@@ -94,3 +94,41 @@ def test_safety_director_only_where_the_rules_require_one(book, profile, expecte
 ])
 def test_safety_body_or_full_time_staff_per_article_24(book, profile, expected):
     assert finding(book, "GM-2-SAFETY-BODY-OR-STAFF", profile=profile).status == expected
+
+
+# ---- certificates matched to the work (items 5–6) ---------------------------------------------
+
+WELDER_WITH_ELECTRICIAN_CERT = {"id": "W1", "name": "张三", "special_operation": "电焊", "certificates": [
+    {"type": "特种作业操作证（低压电工作业）", "operation": "电工", "valid_from": "2021-01-01", "valid_until": "2027-01-01"}]}
+WELD_PERMIT = {"id": "P1", "kind": "电气焊", "work_start": "2023-06-06 09:00", "workers": ["W1"]}
+
+
+@pytest.mark.parametrize("rule_id,records", [
+    ("GM-3-SPECIAL-OPS-CERTIFIED", {"workers": [WELDER_WITH_ELECTRICIAN_CERT], "permits": [WELD_PERMIT]}),
+    ("MINE-3-SPECIAL-OPS-CERTIFIED", {"workers": [WELDER_WITH_ELECTRICIAN_CERT], "permits": [WELD_PERMIT]}),
+    ("MINE-3-SPECIAL-POSTS-HOLD-CERTIFICATES", {"workers": [WELDER_WITH_ELECTRICIAN_CERT]}),
+    ("GM-3-SPECIAL-POSTS-HOLD-CERTIFICATES", {"workers": [WELDER_WITH_ELECTRICIAN_CERT]}),
+    ("CRIT-GM-3-2", {"workers": [WELDER_WITH_ELECTRICIAN_CERT]}),
+])
+def test_a_welder_with_an_electricians_certificate_is_uncertified(book, rule_id, records):
+    # the only certificate is for 电工; the post is 电焊: no certificate 相应 to the work
+    f = finding(book, rule_id, records, as_of="2023-08-01")
+    assert f.status == "不符合" and ("W1" in f.reason or "P1" in f.reason)
+
+
+def test_gongmao_checks_special_operations_workers_not_named_on_any_permit(book):
+    # W1 welds but appears on no permit and holds no welding certificate: the permit rule sees
+    # nothing, the roster rule reports him
+    records = {"workers": [WELDER_WITH_ELECTRICIAN_CERT], "permits": []}
+    assert finding(book, "GM-3-SPECIAL-OPS-CERTIFIED", records).status == "符合"
+    assert finding(book, "GM-3-SPECIAL-POSTS-HOLD-CERTIFICATES", records).status == "不符合"
+    assert book.checklist("gongmao-2023").rule_ids.count("GM-3-SPECIAL-POSTS-HOLD-CERTIFICATES") == 1
+
+
+def test_a_certificate_without_valid_from_is_not_invalid_for_that_reason(book):
+    # valid_until 2027-01-01 is after the work day 2023-06-06; no valid_from given
+    worker = {"id": "W1", "name": "张三", "special_operation": "电焊", "certificates": [
+        {"type": "特种作业操作证（焊接与热切割作业）", "operation": "电焊", "valid_until": "2027-01-01"}]}
+    for rule_id in ("GM-3-SPECIAL-OPS-CERTIFIED", "MINE-3-SPECIAL-OPS-CERTIFIED"):
+        f = finding(book, rule_id, {"workers": [worker], "permits": [WELD_PERMIT]})
+        assert f.status == "符合", (rule_id, f.reason)

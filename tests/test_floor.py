@@ -98,7 +98,8 @@ def test_certificate_is_valid_through_its_last_day(book):
     cl = book.checklist("gongmao-2023")
     ev = from_data({"enterprise": GM_PROFILE, "records": {
         "workers": [{"id": "W1", "name": "张三", "special_operation": "电焊", "certificates": [
-            {"type": "特种作业操作证（焊接与热切割作业）", "valid_from": "2021-06-06", "valid_until": "2023-06-06"}]}],
+            {"type": "特种作业操作证（焊接与热切割作业）", "operation": "电焊", "valid_from": "2021-06-06",
+             "valid_until": "2023-06-06"}]}],
         "permits": [{"id": "P1", "kind": "动火", "work_start": "2023-06-06 08:30", "workers": ["W1"]}]}})
     when = parse_date("2023-06-30")
     assert floor.run_floor(ev, when, cl.id)["GM-3-SPECIAL-OPS-CERTIFIED"] == (floor.PASS, ())
