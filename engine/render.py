@@ -4,6 +4,7 @@ from __future__ import annotations
 import unicodedata
 
 from .findings import FAIL, INSUFFICIENT, NA, NOT_DUE, PASS
+from .key_enterprise import key_enterprise
 
 MARK = {PASS: "✓", FAIL: "✗", NA: "-", INSUFFICIENT: "?", NOT_DUE: "…"}
 
@@ -26,6 +27,7 @@ def render_result(result, verbose: bool = False, only: set[str] | None = None) -
         head += f"·{p['industry']}"
     if p.get("domains"):
         head += f"·{'、'.join(p['domains'])}"
+    head += f"  {key_enterprise(p).label}"
     lines = [head, f"评估日 {result.as_of.isoformat()}  证据 {ev.file}"]
     shown = [f for f in result.findings if only is None or f.status in only]
     rows = [(f"{MARK[f.status]} {f.status}", f.rule, f.source, f.title) for f in shown]

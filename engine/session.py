@@ -13,6 +13,7 @@ from .errors import InputError
 from .evaluate import compile_checklist, evaluate
 from .evidence import Evidence
 from .findings import FAIL, STATUSES, Finding, iso
+from .key_enterprise import key_enterprise
 from .rulebook import Checklist, Rulebook, shipped_rulebook
 
 
@@ -34,6 +35,7 @@ class Result:
         ent = {k: p.get(k) for k in ("name", "credit_code", "city", "district", "county", "sector",
                                      "industry", "domains", "risk_class", "mine_types")}
         insp = {k: (iso(v) if k == "date" else v) for k, v in self.evidence.inspection.items()}
+        ent["key_enterprise"] = key_enterprise(p).to_json()
         return {"file": self.evidence.file, "as_of": self.as_of.isoformat(), "enterprise": ent,
                 "inspection": insp, "findings": [f.to_json() for f in self.findings],
                 "summary": self.summary}

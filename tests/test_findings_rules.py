@@ -132,3 +132,57 @@ def test_a_certificate_without_valid_from_is_not_invalid_for_that_reason(book):
     for rule_id in ("GM-3-SPECIAL-OPS-CERTIFIED", "MINE-3-SPECIAL-OPS-CERTIFIED"):
         f = finding(book, rule_id, {"workers": [worker], "permits": [WELD_PERMIT]})
         assert f.status == "符合", (rule_id, f.reason)
+
+
+# ---- 重点企业 from the profile (工贸方案 三（三）1; 矿山方案 五（二）4) ---------------------------------
+
+from yinhuan.key_enterprise import key_enterprise  # noqa: E402
+
+
+@pytest.mark.parametrize("profile,key,reasons", [
+    # each 工贸 criterion on its own, at and just below its threshold (以上 includes the number)
+    ({"risk_class": "D"}, True, ("分类分级D级",)),
+    ({"risk_class": "C"}, True, ("分类分级C级",)),
+    ({"risk_class": "B"}, False, ()),
+    ({"risk_class": "A", "key_enterprise_types": ["钢铁"]}, True, ("钢铁",)),
+    ({"risk_class": "A", "key_enterprise_types": ["深井铸造"]}, True, ("深井铸造",)),
+    ({"risk_class": "B", "domains": ["涉氨制冷"], "ammonia_tonnage": 10}, True, ("液氨储量10吨的涉氨制冷企业",)),
+    ({"risk_class": "B", "domains": ["涉氨制冷"], "ammonia_tonnage": 9.5}, False, ()),
+    ({"risk_class": "B", "domains": ["粉尘涉爆"], "dust_workers": 10}, True, ("作业场所10人的涉爆粉尘企业",)),
+    ({"risk_class": "B", "domains": ["粉尘涉爆"], "dust_workers": 9}, False, ()),
+    # 18.5 t of ammonia but 30 t is not needed: tonnage alone without the 涉氨制冷 domain is not a criterion
+    ({"risk_class": "B", "ammonia_tonnage": 18.5}, False, ()),
+    # no risk class and nothing else: cannot say it is not key
+    ({}, None, ()),
+    ({"risk_class": "B", "domains": ["涉氨制冷"]}, None, ()),
+])
+def test_gongmao_key_enterprise_criteria(profile, key, reasons):
+    got = key_enterprise({**GM_PROFILE, **profile})
+    assert (got.key, got.reasons) == (key, reasons)
+
+
+@pytest.mark.parametrize("profile,key,reasons", [
+    ({"risk_class": "D"}, True, ("D级风险矿山",)),
+    ({"risk_class": "C"}, False, ()),                      # the mine plan names only D级
+    ({"risk_class": "B", "mine_types": ["尾矿库"]}, True, ("尾矿库",)),
+    ({"risk_class": "B", "key_enterprise_types": ["重点矿山"]}, True, ("重点矿山",)),
+])
+def test_mine_key_enterprise_criteria(profile, key, reasons):
+    got = key_enterprise({**MINE_PROFILE, "mine_types": ["地下"], **profile})
+    assert (got.key, got.reasons) == (key, reasons)
+
+
+def test_key_enterprise_is_on_every_result_table_and_json(tmp_path):
+    import json
+    from click.testing import CliRunner
+    from yinhuan.cli import main
+    from conftest import EXAMPLES
+    # gm-ammonia-seafood: risk_class C, 涉氨制冷 with 18.5 t of ammonia -> key for two reasons;
+    # gm-machinery: risk_class B, no domains, not 钢铁/深井铸造 -> not key
+    files = [str(EXAMPLES / "gm-ammonia-seafood.yaml"), str(EXAMPLES / "gm-machinery.yaml")]
+    table = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", *files]).output
+    assert "重点企业（分类分级C级、液氨储量18.5吨的涉氨制冷企业）" in table and "非重点企业" in table
+    out = tmp_path / "f.json"
+    CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", "--format", "json", "--out", str(out), *files])
+    results = json.loads(out.read_text(encoding="utf-8"))["results"]
+    assert [r["enterprise"]["key_enterprise"]["key"] for r in results] == [True, False]
