@@ -258,5 +258,21 @@ def _register_store():
 
 _register_store()
 
+
+class _LazyServe(click.Command):
+    """`yinhuan serve`, imported only when run: Flask stays out of every other command's start-up."""
+
+    def __init__(self):
+        super().__init__("serve", help="启动网页版（检查人员录入与判定，应急管理局调度表、图表和隐患）。",
+                         context_settings={"ignore_unknown_options": True, "help_option_names": []})
+        self.params = [click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)]
+
+    def invoke(self, ctx):
+        from .web.cli import serve
+        return serve.main(list(ctx.params["args"]), prog_name="yinhuan serve", standalone_mode=False)
+
+
+main.add_command(_LazyServe())
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,393 @@
+"""HTTP-level tests of the web app: every route against every role, the district wall, CSRF,
+cookies, the login limit, error pages, uploads, the evidence form and its findings, finishing and
+the PDFs, and the bureau's tables against the CLI's own numbers."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from yinhuan.web import access, bureau, inspect
+from yinhuan.web.data import bureau_demo_inputs
+from yinhuan.web.security import LoginLimiter, hash_password, verify_password
+
+from web_helpers import HUANCUI_ENT, WENDENG_ENT, Browser, make_app
+
+ROLES = ("anonymous", "inspector", "admin", "viewer")
+USER_OF = {"inspector": "huancui", "admin": "admin", "viewer": "viewer", "anonymous": None}
+
+
+@pytest.fixture()
+def app(tmp_path):
+    return make_app(tmp_path)
+
+
+def _hazard_of(app, district):
+    files = tuple(p for ps in app.extensions["yinhuan"]["bureau_inputs"].values() for p in ps if "/evidence/" in p)
+    return next(h for h in bureau.hazard_rows(files) if h["district"] == district)
+
+
+def _finished(b: Browser, code=HUANCUI_ENT) -> str:
+    iid = b.start_inspection(code)
+    r = b.post(f"/inspections/{iid}/finish", {"deadline": "2023年12月31日"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:800]
+    return iid
+
+
+# ---- the route × role table -------------------------------------------------------------------
+
+A, I, AD, V = "anonymous", "inspector", "admin", "viewer"
+SIGNED = {I, AD, V}
+TABLE = [  # (endpoint, method, url, roles allowed)
+    ("static", "GET", "/static/app.css", {A} | SIGNED),
+    ("static", "GET", "/static/app.js", {A} | SIGNED),
+    ("home", "GET", "/", {A} | SIGNED),
+    ("login", "GET", "/login", {A} | SIGNED),
+    ("account", "GET", "/account", SIGNED),
+    ("enterprises", "GET", "/enterprises", SIGNED),
+    ("enterprise", "GET", "/enterprises/{own}", SIGNED),
+    ("inspection_new", "POST", "/enterprises/{own}/inspections", {I}),
+    ("inspection", "GET", "/inspections/{draft}", SIGNED),
+    ("inspection_save", "POST", "/inspections/{draft}/save", {I}),
+    ("inspection_upload", "POST", "/inspections/{draft}/upload", {I}),
+    ("inspection_finish", "POST", "/inspections/{draft}/finish", {I}),
+    ("inspection_pdf", "GET", "/inspections/{done}/record.pdf", SIGNED),
+    ("tables", "GET", "/bureau/tables", {AD, V}),
+    ("table_explain", "GET", "/bureau/tables/explain?metric={metric}", {AD, V}),
+    ("table_download", "GET", "/bureau/tables/download", {AD, V}),
+    ("charts", "GET", "/bureau/charts", {AD, V}),
+    ("hazards", "GET", "/hazards", SIGNED),
+    ("hazard", "GET", "/hazards/{hz}", SIGNED),
+    ("hazard_move", "POST", "/hazards/{hz}/move", {I, AD}),
+    ("admin_access", "GET", "/admin/access", {AD}),
+    ("admin_users", "GET", "/admin/users", {AD}),
+    ("admin_users", "POST", "/admin/users", {AD}),
+    ("login", "POST", "/login", {A} | SIGNED),
+    ("logout", "POST", "/logout", SIGNED),      # last: it signs the client out
+]
+
+
+def test_the_table_lists_every_route_and_method(app):
+    have = {(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods if m in ("GET", "POST")}
+    listed = {(e, m) for e, m, _, _ in TABLE}
+    assert have == listed, f"routes missing from the access table: {have - listed}; stale: {listed - have}"
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One app for the whole table: an own-district draft, a finished inspection, a hazard."""
+    app = make_app(tmp_path_factory.mktemp("routes"))
+    owner = Browser(app, "huancui")
+    inputs = app.extensions["yinhuan"]["bureau_inputs"]["gongmao-2023"]
+    h = _hazard_of(app, "环翠区")
+    return app, {"own": HUANCUI_ENT, "draft": owner.start_inspection(), "done": _finished(owner),
+                 "metric": bureau.table(inputs, "gongmao-2023", "2023-06", False).data["columns"][0]["metric"],
+                 "hz": f"{h['credit_code']}/{h['id']}"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_against_every_role(shared, role):
+    app, fixtures = shared
+    b = Browser(app, USER_OF[role])
+    for endpoint, method, url, allowed in TABLE:
+        url = url.format(**fixtures)
+        r = b.get(url) if method == "GET" else b.post(url, {"deadline": "不是日期"} if "finish" in url else {})
+        refused = r.status_code == 403 or (r.status_code == 302 and r.location.startswith("/login")
+                                          and endpoint not in ("home", "logout"))
+        assert refused == (role not in allowed), (role, method, url, r.status_code, r.location)
+        if role not in allowed and role != "anonymous":
+            assert r.status_code == 403
+        if role == "anonymous" and role not in allowed:
+            assert (r.status_code, method) in ((302, "GET"), (403, "POST"))
+
+
+def test_narrower_deny_wins_and_default_is_deny():
+    d = access.decide("inspection_save", "POST", "viewer")
+    assert not d.allowed and "只读账号不能修改任何数据" in d.summary
+    broad = access.Rule(("*",), ("viewer",), "allow", "everything")
+    narrow = access.Rule(("charts",), ("viewer",), "deny", "no charts")
+    assert not access.decide("charts", "GET", "viewer", policy=(broad, narrow)).allowed
+    assert access.decide("tables", "GET", "viewer", policy=(broad, narrow)).allowed
+    assert not access.decide("no_such_route", "GET", "admin").allowed
+    assert "默认拒绝" in access.decide("no_such_route", "GET", "admin").summary
+
+
+# ---- the district wall ------------------------------------------------------------------------
+
+def test_huancui_inspector_cannot_read_or_change_wendeng(app, tmp_path):
+    wendeng = Browser(app, "wendeng")
+    w_draft = wendeng.start_inspection(WENDENG_ENT)
+    w_done = _finished(wendeng, WENDENG_ENT)
+    wh = _hazard_of(app, "文登区")
+    before = json.loads((tmp_path / "state" / "inspections" / f"{w_draft}.json").read_text())
+
+    hc = Browser(app, "huancui")
+    listing = hc.get("/enterprises").get_data(as_text=True)
+    assert "威海环翠示例机械有限公司" in listing and "文登" not in listing
+    assert "文登" not in hc.get("/enterprises?q=文登").get_data(as_text=True).split("<tbody>")[1]
+    assert "文登" not in hc.get("/hazards").get_data(as_text=True).split("<tbody>")[1]
+    assert "文登" not in hc.get("/hazards?district=文登区").get_data(as_text=True).split("<tbody>")[1]
+    for url in (f"/enterprises/{WENDENG_ENT}", f"/inspections/{w_draft}", f"/inspections/{w_done}",
+                f"/inspections/{w_done}/record.pdf", f"/inspections/{w_done}/notice.pdf",
+                f"/hazards/{wh['credit_code']}/{wh['id']}", "/bureau/tables", "/bureau/tables/download",
+                "/bureau/charts", "/admin/access"):
+        assert hc.get(url).status_code == 403, url
+    evil = {"p.name": "篡改", "p.district": "环翠区", "deadline": "2023-12-31"}
+    for url in (f"/enterprises/{WENDENG_ENT}/inspections", f"/inspections/{w_draft}/save",
+                f"/inspections/{w_draft}/finish", f"/hazards/{wh['credit_code']}/{wh['id']}/move"):
+        assert hc.post(url, evil | {"checklist": "gongmao-2023", "mode": "部门检查"}).status_code == 403, url
+    r = hc.post(f"/inspections/{w_draft}/upload",
+                {"file": (io.BytesIO(b"yinhuan_evidence: 1\n"), "x.yaml")}, content_type="multipart/form-data")
+    assert r.status_code == 403
+    # and an upload into one's own inspection cannot smuggle in the other district's enterprise
+    own = hc.start_inspection(HUANCUI_ENT)
+    other = Path(app.extensions["yinhuan"]["enterprises"].get(WENDENG_ENT).source).read_bytes()
+    r = hc.post(f"/inspections/{own}/upload", {"file": (io.BytesIO(other), "w.yaml")},
+                content_type="multipart/form-data")
+    assert r.status_code == 400 and "不一致" in r.get_data(as_text=True)
+    after = json.loads((tmp_path / "state" / "inspections" / f"{w_draft}.json").read_text())
+    assert after == before
+
+
+def test_admin_sees_why(app):
+    admin = Browser(app, "admin")
+    Browser(app, "huancui").get(f"/enterprises/{WENDENG_ENT}")     # a refusal to show
+    page = admin.get(f"/admin/access?user=huancui&method=GET&path=/enterprises/{WENDENG_ENT}").get_data(as_text=True)
+    why = re.search(r'<p class="why deny" id="why">(.*?)</p>', page, re.S).group(1)
+    assert "拒绝" in why and "文登区" in why and "环翠区" in why
+    page = admin.get(f"/admin/access?user=huancui&method=GET&path=/enterprises/{HUANCUI_ENT}").get_data(as_text=True)
+    assert '<p class="why allow"' in page
+    assert f"GET /enterprises/{WENDENG_ENT}" in page    # the recent refusal, with its reason
+    page = admin.get("/admin/access?user=viewer&method=POST&path=/admin/users").get_data(as_text=True)
+    assert "只读账号不能修改任何数据" in page
+
+
+# ---- sessions, CSRF, passwords, errors ----------------------------------------------------------
+
+def test_csrf_is_required_on_every_form(app):
+    b = Browser(app, "huancui")
+    assert b.post(f"/enterprises/{HUANCUI_ENT}/inspections", {"checklist": "gongmao-2023", "mode": "部门检查"},
+                  token=False).status_code == 400
+    assert b.post(f"/enterprises/{HUANCUI_ENT}/inspections", {"checklist": "gongmao-2023", "mode": "部门检查",
+                                                              "csrf_token": "forged"}).status_code == 400
+    anon = Browser(app)
+    assert anon.post("/login", {"username": "admin", "password": "yinhuan-demo"}, token=False).status_code == 400
+
+
+def test_cookie_is_httponly_and_samesite(app):
+    r = app.test_client().get("/login")
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_passwords_are_salted_scrypt():
+    a, b = hash_password("correct horse"), hash_password("correct horse")
+    assert a != b and a.startswith("scrypt$")
+    assert verify_password("correct horse", a) and not verify_password("wrong", a)
+
+
+def test_login_is_rate_limited(app):
+    b = Browser(app)
+    for _ in range(5):
+        assert b.post("/login", {"username": "admin", "password": "wrong"}).status_code == 401
+    r = b.post("/login", {"username": "admin", "password": "yinhuan-demo"})
+    assert r.status_code == 429 and "次数过多" in r.get_data(as_text=True)
+
+
+def test_limiter_window_passes():
+    now = [0.0]
+    lim = LoginLimiter(limit=2, window=60, clock=lambda: now[0])
+    lim.failed("k")
+    lim.failed("k")
+    assert lim.blocked("k") > 0
+    now[0] = 61
+    assert lim.blocked("k") == 0
+
+
+def test_a_crash_is_a_friendly_page_and_a_log_line(app, monkeypatch, caplog):
+    b = Browser(app, "huancui")
+    iid = b.start_inspection()
+
+    def boom(*a, **k):
+        raise RuntimeError("secret internals")
+    monkeypatch.setattr(inspect, "findings_for", boom)
+    r = b.get(f"/inspections/{iid}")
+    text = r.get_data(as_text=True)
+    assert r.status_code == 500 and "系统出错了" in text
+    assert "Traceback" not in text and "secret internals" not in text
+    assert any("unhandled error" in rec.message for rec in caplog.records)
+    assert b.get("/no/such/page").status_code == 404
+
+
+# ---- the inspector's form ----------------------------------------------------------------------
+
+def _save(b, iid, fields):
+    r = b.post(f"/inspections/{iid}/save", fields, headers={"X-Requested-With": "fetch"})
+    assert r.status_code == 200, r.get_data(as_text=True)[:500]
+    return r.get_json()
+
+
+def test_form_is_generated_from_the_schema(app):
+    b = Browser(app, "huancui")
+    page = b.get(f"/inspections/{b.start_inspection()}").get_data(as_text=True)
+    # enums are drop-downs, arrays of enums check boxes, nested objects dotted columns
+    assert re.search(r'<select name="p.industry"[^>]*>.*<option selected>机械</option>', page, re.S)
+    assert 'type="checkbox" name="p.domains" value="粉尘涉爆"' in page
+    assert 'name="r.permits.0.kind"' in page and "<option>动火</option>" in page
+    assert 'name="r.hazards.0.five_in_place.deadline"' in page
+    assert 'name="r.obs:疏散出口.0.place"' in page
+    assert 'name="a.GM-6-NO-PAPER-ONLY.answer" value="不适用"' in page
+
+
+def test_findings_update_and_dates_in_every_form(app):
+    b = Browser(app, "huancui")
+    iid = b.start_inspection()
+    form = app.extensions["yinhuan"]["inspections"].get(iid).form
+    base = dict(form)
+    base["i.date"] = "2023.10.12"
+    j = _save(b, iid, base)
+    assert "证据有误" not in j["html"]
+    first = re.search(r'class="summary">(.*?)</p>', j["html"], re.S).group(1)
+    # the answer to a judgement item changes the findings as it is typed
+    j2 = _save(b, iid, base | {"a.GM-6-NO-PAPER-ONLY.answer": "是", "a.GM-6-NO-PAPER-ONLY.note": "记录与现场不符"})
+    assert re.search(r'data-rule="GM-6-NO-PAPER-ONLY">\s*<div class="ftitle"><span class="badge fail">不符合', j2["html"])
+    assert "记录与现场不符" in j2["html"]
+    assert re.search(r'class="summary">(.*?)</p>', j2["html"], re.S).group(1) != first
+    # 不符合 groups come first
+    statuses = re.findall(r'<summary><span class="badge (\w+)">', j2["html"])
+    assert statuses[0] == "fail"
+    # 2023年6月6日 is a date; 2023-13-01 is refused, naming the field, and the draft keeps it
+    j3 = _save(b, iid, base | {"i.date": "2023年10月12日", "r.meetings.9.kind": "学习判定标准",
+                               "r.meetings.9.date": "2023-13-01"})
+    assert "不存在的日期" in j3["html"] and 'data-field="r.meetings.9.date"' in j3["html"]
+    assert app.extensions["yinhuan"]["inspections"].get(iid).form["r.meetings.9.date"] == "2023-13-01"
+    j4 = _save(b, iid, base | {"i.date": "2023年10月12日", "p.employees": "很多"})
+    assert "应为数字" in j4["html"]
+
+
+def test_no_js_save_redirects_and_keeps_everything(app):
+    b = Browser(app, "huancui")
+    iid = b.start_inspection()
+    r = b.post(f"/inspections/{iid}/save", {"p.name": "威海环翠示例机械有限公司", "r.documents.0.kind": "排查整治方案"})
+    assert r.status_code == 302
+    stored = app.extensions["yinhuan"]["inspections"].get(iid)
+    assert stored.form["r.documents.0.kind"] == "排查整治方案" and stored.revision == 1
+
+
+def test_upload_uses_the_safe_loader_and_limits_size(app):
+    b = Browser(app, "huancui")
+    iid = b.start_inspection()
+    src = Path(app.extensions["yinhuan"]["enterprises"].get(HUANCUI_ENT).source)
+    r = b.post(f"/inspections/{iid}/upload", {"file": (io.BytesIO(src.read_bytes()), "e.yaml")},
+               content_type="multipart/form-data")
+    assert r.status_code == 302
+    bad = src.read_text(encoding="utf-8").replace("inspection:", "inspection:\n  bogus: 1\n  _x: &a [1]\n  _y: *a\n", 1)
+    r = b.post(f"/inspections/{iid}/upload", {"file": (io.BytesIO(bad.encode()), "bad.yaml")},
+               content_type="multipart/form-data")
+    assert r.status_code == 400 and "bad.yaml" in r.get_data(as_text=True)
+    r = b.post(f"/inspections/{iid}/upload", {"file": (io.BytesIO(b"x" * (3 * 1024 * 1024)), "big.yaml")},
+               content_type="multipart/form-data")
+    assert r.status_code == 413 and "过大" in r.get_data(as_text=True)
+    r = b.post(f"/inspections/{iid}/upload", {"file": (io.BytesIO(b"MZ"), "x.exe")},
+               content_type="multipart/form-data")
+    assert r.status_code == 400
+
+
+def test_finish_freezes_findings_and_prints_pdfs(app, monkeypatch, tmp_path):
+    b = Browser(app, "huancui")
+    iid = b.start_inspection()
+    form = dict(app.extensions["yinhuan"]["inspections"].get(iid).form)
+    form |= {"i.date": "2023-10-12", "a.GM-6-NO-PAPER-ONLY.answer": "是"}
+    r = b.post(f"/inspections/{iid}/finish", form | {"deadline": "2023年11月30日"})
+    assert r.status_code == 302
+    insp = app.extensions["yinhuan"]["inspections"].get(iid)
+    assert insp.status == "finished" and insp.finished["rulebook_version"] == inspect.rulebook_version()
+    assert insp.finished["deadline"] == "2023-11-30"
+    # rules edited later (simulated: the engine now says something else) do not change it
+    monkeypatch.setattr(inspect, "findings_for", lambda *a, **k: pytest.fail("a finished inspection was re-run"))
+    page = b.get(f"/inspections/{iid}").get_data(as_text=True)
+    assert "已完成" in page and "disabled" in page
+    assert b.post(f"/inspections/{iid}/save", {"p.name": "x"}).status_code == 400
+    for doc, words in (("record", ("安全生产检查记录", "检查人员（签字）", "GM-6-NO-PAPER-ONLY")),
+                       ("notice", ("责令限期整改通知书", "2023年11月30日", "依据", "被检查单位负责人（签收）"))):
+        r = b.get(f"/inspections/{iid}/{doc}.pdf")
+        assert r.status_code == 200 and r.data[:5] == b"%PDF-"
+        if shutil.which("pdftotext"):
+            p = tmp_path / f"{doc}.pdf"
+            p.write_bytes(r.data)
+            text = subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True).stdout
+            for w in words:
+                assert w in re.sub(r"\s+", "", text), (doc, w)
+
+
+def test_finish_refuses_bad_evidence(app):
+    b = Browser(app, "huancui")
+    iid = b.start_inspection()
+    r = b.post(f"/inspections/{iid}/finish", {"p.name": "x", "deadline": "2023-12-31"})
+    assert r.status_code == 400 and "不能完成检查" in r.get_data(as_text=True)
+    assert app.extensions["yinhuan"]["inspections"].get(iid).status == "draft"
+
+
+# ---- the bureau --------------------------------------------------------------------------------
+
+def _cli(*args):
+    """The CLI's own command, in process (the same code `yinhuan tally` runs)."""
+    from click.testing import CliRunner
+    from yinhuan.cli import main
+    from types import SimpleNamespace
+    res = CliRunner().invoke(main, list(args))
+    return SimpleNamespace(returncode=res.exit_code, stdout=res.output, stderr=res.output)
+
+
+def test_tables_are_the_workbooks_numbers_and_cells_explain(app, tmp_path):
+    b = Browser(app, "viewer")
+    for checklist in ("gongmao-2023", "mine-2023"):
+        page = b.get(f"/bureau/tables?checklist={checklist}&period=2023-06&cumulative=1").get_data(as_text=True)
+        out = tmp_path / checklist
+        sector_inputs = [str(p) for p in bureau_demo_inputs()[checklist]]
+        res = _cli("tally", "--checklist", checklist, "--period", "2023-06", "--cumulative", "--format", "json",
+                   "--out", str(out), *sector_inputs)
+        assert res.returncode == 0, res.stderr
+        want = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
+        cells = re.findall(r'data-metric="([^"]+)">([^<]*)</a>', page)
+        got = [v for _, v in cells]
+        expect = [str(r["values"][c["metric"]]) for r in want["rows"] for c in want["columns"]]
+        assert got == expect, checklist
+        # each cell links to what `tally --explain` prints
+        metric = want["columns"][0]["metric"]
+        district = want["rows"][0]["district"]
+        ex = b.get(f"/bureau/tables/explain?checklist={checklist}&period=2023-06&cumulative=1&metric={metric}"
+                   f"&district={district}").get_data(as_text=True)
+        cli = _cli("tally", "--checklist", checklist, "--period", "2023-06", "--cumulative", "--explain", metric,
+                   "--district", district, *sector_inputs)
+        assert cli.returncode == 0, cli.stderr
+        import html
+        assert cli.stdout.strip() in html.unescape(ex)
+
+
+def test_workbook_download_and_charts(app):
+    b = Browser(app, "admin")
+    r = b.get("/bureau/tables/download?checklist=gongmao-2023&period=2023-06")
+    assert r.status_code == 200 and r.data[:2] == b"PK"
+    import openpyxl
+    wb = openpyxl.load_workbook(io.BytesIO(r.data))
+    assert wb.sheetnames
+    page = b.get("/bureau/charts").get_data(as_text=True)
+    assert page.count("<svg") == 3 and "每月发现与整改" in page and "挂牌督办" in page
+    assert b.get("/bureau/tables?period=1999-01").status_code == 400
+    assert b.get("/bureau/tables/explain?metric=nope").status_code == 404
+
+
+def test_hazard_filters(app):
+    b = Browser(app, "admin")
+    all_rows = b.get("/hazards").get_data(as_text=True).count('href="/hazards/')
+    listed = b.get("/hazards?listed=1").get_data(as_text=True).count('href="/hazards/')
+    assert all_rows > 0 and listed <= all_rows
+    only = b.get("/hazards?district=环翠区").get_data(as_text=True).split("<tbody>")[1]
+    assert "文登" not in only

@@ -1,0 +1,215 @@
+"""What the web app reads and keeps, behind one small interface.
+
+- Accounts (name, role, district, scrypt hash).
+- Enterprises: their profile and their latest evidence, to pre-fill a new inspection.
+- Inspections: a draft is the form exactly as typed (saved on every change, valid or not, so no
+  answer is ever lost); finishing freezes the evidence, the findings, the checklist and the rulebook
+  version, so editing rules later never changes a finished inspection.
+- The bureau's inputs for the dispatch tables and the hazards for the charts.
+
+The state lives in one folder (`state_dir`): JSON files written atomically. The system of record
+(the store, issue 13) replaces the enterprise/inspection/hazard parts when it is installed; see
+README "Web app" for what is wired to it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from yinhuan.atomic import write_bytes
+from yinhuan.resources import examples_dir
+
+from .security import hash_password
+
+
+@dataclass
+class User:
+    username: str
+    role: str
+    district: str | None = None
+    name: str = ""
+    password_hash: str = ""
+
+
+class Accounts:
+    """Accounts in `users.json` of the state folder."""
+
+    def __init__(self, state_dir: Path):
+        self.path = Path(state_dir) / "users.json"
+        self._lock = threading.Lock()
+
+    def _read(self) -> dict[str, dict]:
+        if not self.path.exists():
+            return {}
+        return json.loads(self.path.read_text(encoding="utf-8"))
+
+    def get(self, username: str | None) -> User | None:
+        if not username:
+            return None
+        raw = self._read().get(username)
+        return User(**raw) if raw else None
+
+    def all(self) -> list[User]:
+        return [User(**u) for u in sorted(self._read().values(), key=lambda u: u["username"])]
+
+    def add(self, username: str, password: str, role: str, district: str | None = None, name: str = "") -> User:
+        from .access import ROLES
+        if role not in ROLES:
+            raise ValueError(f"未知角色 {role}")
+        if role == "inspector" and not district:
+            raise ValueError("检查人员账号必须指定区市")
+        if not username or len(password) < 8:
+            raise ValueError("账号不能为空，密码至少 8 位")
+        user = User(username, role, district or None, name or username, hash_password(password))
+        with self._lock:
+            users = self._read()
+            users[username] = asdict(user)
+            write_bytes(self.path, json.dumps(users, ensure_ascii=False, indent=1))
+        return user
+
+
+# ---- enterprises -------------------------------------------------------------------------------
+
+def demo_evidence_files() -> list[Path]:
+    ex = examples_dir()
+    return sorted((ex / "enterprises").glob("*.yaml")) + sorted((ex / "bureau" / "evidence").glob("*.yaml"))
+
+
+def bureau_demo_inputs() -> dict[str, list[Path]]:
+    """The bundled bureau example (examples/bureau): per dispatch table, the inputs `tally` reads."""
+    ex = examples_dir() / "bureau"
+    return {"gongmao-2023": sorted(ex.glob("*gongmao*")) + sorted((ex / "evidence").glob("gm-*.yaml")),
+            "mine-2023": sorted(ex.glob("*mine*")) + sorted((ex / "evidence").glob("mine-*.yaml"))}
+
+
+@dataclass
+class Enterprise:
+    credit_code: str
+    name: str
+    district: str
+    sector: str
+    profile: dict
+    evidence: dict            # the latest evidence document, as loaded (raw, before normalising)
+    source: str = ""
+
+
+class Enterprises:
+    """Enterprises known from evidence files (the demo data, or files given with --evidence)."""
+
+    def __init__(self, files: list[Path] | None = None):
+        from yinhuan.loader import load_file
+        self.by_code: dict[str, Enterprise] = {}
+        for f in files if files is not None else demo_evidence_files():
+            doc = load_file(f)
+            data = doc.data
+            ent = data.get("enterprise") or {}
+            code = ent.get("credit_code")
+            if not code:
+                continue
+            when = str((data.get("inspection") or {}).get("date") or "")
+            old = self.by_code.get(code)
+            if old is None or when >= str((old.evidence.get("inspection") or {}).get("date") or ""):
+                self.by_code[code] = Enterprise(code, ent.get("name", code), ent.get("district", ""),
+                                                ent.get("sector", ""), ent, data, str(f))
+
+    def list(self, district: str | None = None, q: str | None = None) -> list[Enterprise]:
+        out = [e for e in self.by_code.values() if district is None or e.district == district]
+        if q:
+            q = q.strip()
+            out = [e for e in out if q in e.name or q.upper() in e.credit_code]
+        return sorted(out, key=lambda e: (e.district, e.name))
+
+    def get(self, code: str) -> Enterprise | None:
+        return self.by_code.get(code)
+
+    def districts(self) -> list[str]:
+        return sorted({e.district for e in self.by_code.values()})
+
+
+# ---- inspections -------------------------------------------------------------------------------
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+@dataclass
+class Inspection:
+    id: str
+    credit_code: str
+    enterprise: str
+    district: str
+    checklist: str
+    mode: str
+    created_by: str
+    created_at: str
+    form: dict = field(default_factory=dict)      # field name -> value, exactly as typed
+    extra: dict = field(default_factory=dict)     # parts of an uploaded file the form has no field for
+    saved_at: str = ""
+    revision: int = 0
+    status: str = "draft"                         # draft | finished
+    finished: dict = field(default_factory=dict)  # evidence, findings, rulebook version, notice data
+
+
+class Inspections:
+    """One JSON file per inspection in `inspections/` of the state folder."""
+
+    def __init__(self, state_dir: Path):
+        self.dir = Path(state_dir) / "inspections"
+        self._lock = threading.Lock()
+
+    def _path(self, iid: str) -> Path:
+        if not iid.isalnum():
+            raise KeyError(iid)
+        return self.dir / f"{iid}.json"
+
+    def get(self, iid: str) -> Inspection | None:
+        try:
+            p = self._path(iid)
+        except KeyError:
+            return None
+        if not p.exists():
+            return None
+        return Inspection(**json.loads(p.read_text(encoding="utf-8")))
+
+    def put(self, insp: Inspection) -> None:
+        with self._lock:
+            write_bytes(self._path(insp.id), json.dumps(asdict(insp), ensure_ascii=False, indent=1, default=str))
+
+    def new(self, **kw) -> Inspection:
+        insp = Inspection(id=secrets.token_hex(8), created_at=now_iso(), **kw)
+        self.put(insp)
+        return insp
+
+    def document(self, insp: Inspection, name: str, render) -> bytes:
+        """A finished inspection's printed document, rendered once and kept: it is frozen, so a
+        reprint is byte for byte the first print."""
+        p = self.dir / f"{insp.id}.{name}.pdf"
+        if not p.exists():
+            write_bytes(p, render(insp))
+        return p.read_bytes()
+
+    def all(self) -> list[Inspection]:
+        if not self.dir.exists():
+            return []
+        out = [Inspection(**json.loads(p.read_text(encoding="utf-8"))) for p in self.dir.glob("*.json")]
+        return sorted(out, key=lambda i: i.created_at, reverse=True)
+
+    def of_enterprise(self, code: str) -> list[Inspection]:
+        return [i for i in self.all() if i.credit_code == code]
+
+
+def default_state_dir(db: str | None) -> Path:
+    """The web app's own state folder beside the database file (or ./yinhuan-web)."""
+    if db and "://" not in db:
+        p = Path(db)
+        return p.with_name(p.name + ".web")
+    return Path(os.environ.get("YINHUAN_WEB_STATE", "yinhuan-web"))
+
+
+def today() -> date:
+    return date.today()
