@@ -274,5 +274,6 @@ class _LazyServe(click.Command):
 
 main.add_command(_LazyServe())
 
+
 if __name__ == "__main__":
     main()
