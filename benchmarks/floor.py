@@ -114,9 +114,23 @@ def exists(fact, match, within=None, by=None):
     return check
 
 
+def _written(r, dotted: str) -> bool:
+    """Is the field written at all (every key on its path present, whatever the value)?"""
+    for k in dotted.split("."):
+        if not isinstance(r, dict) or k not in r:
+            return False
+        r = r[k]
+    return True
+
+
 def each(fact, require, where=None, if_none=NA):
-    """Every record (matching `where`) satisfies `require`; the violators are the evidence."""
+    """Every record (matching `where`) satisfies every requirement; `require` is a list of
+    (predicate, the record's fields it reads). A record failing a requirement whose fields are all
+    written violates it (不符合); one failing only where a field is not written at all cannot be
+    judged (证据不足). Violators and undetermined records are the evidence."""
     empty = (if_none, NONE)
+    if callable(require):   # one requirement reading no field that may be absent
+        require = [(require, ())]
 
     def check(ev, as_of):
         recs = ev.facts.get(fact)
@@ -125,8 +139,20 @@ def each(fact, require, where=None, if_none=NA):
         subjects = recs if where is None else [r for r in recs if where(r)]
         if not subjects:
             return empty
-        bad = [r["id"] for r in subjects if not require(r)]
-        return (FAIL, bad) if bad else (PASS, [r["id"] for r in subjects])
+        violated, unknown = [], []
+        for r in subjects:
+            failed = [fields for pred, fields in require if not pred(r)]
+            if not failed:
+                continue
+            if any(all(_written(r, f) for f in fields) for fields in failed):
+                violated.append(r["id"])
+            else:
+                unknown.append(r["id"])
+        if violated:
+            return FAIL, violated + unknown
+        if unknown:
+            return INSUFFICIENT, unknown
+        return PASS, [r["id"] for r in subjects]
     return check
 
 
@@ -233,8 +259,9 @@ def judgements(fail_on: dict) -> dict:
 
 def permit_approved_guarded(kinds):
     return each("permits", where=lambda p: p.get("kind") in kinds,
-                require=lambda p: _not_after(p.get("approved_at"), p.get("work_start"))
-                and p.get("guardian") not in EMPTY and p.get("measures_checked") is True)
+                require=[(lambda p: _not_after(p.get("approved_at"), p.get("work_start")), ("approved_at", "work_start")),
+                         (lambda p: p.get("guardian") not in EMPTY, ("guardian",)),
+                         (lambda p: p.get("measures_checked") is True, ("measures_checked",))])
 
 
 def _cert_valid(c, day) -> bool:
@@ -286,9 +313,14 @@ def uncertified_special_posts(ev, as_of):
     return (FAIL, bad) if bad else (PASS, NONE)
 
 
-def five_in_place(h) -> bool:
-    fip = h.get("five_in_place")
-    return isinstance(fip, dict) and all(fip.get(k) not in EMPTY for k in FIVE_IN_PLACE)
+def _five_set(key):
+    def test(h) -> bool:
+        fip = h.get("five_in_place")
+        return isinstance(fip, dict) and fip.get(key) not in EMPTY
+    return test
+
+
+five_in_place = [(_five_set(k), (f"five_in_place.{k}",)) for k in FIVE_IN_PLACE]
 
 
 def zero_pledge(d) -> bool:
@@ -299,8 +331,10 @@ def _knows_escape_routes_set(w) -> bool:
     return w.get("knows_escape_routes") not in EMPTY
 
 
+TRAINING_RECORDED = [(lambda t: t.get("recorded") is True, ("recorded",)),
+                     (lambda t: t.get("attendees") not in EMPTY, ("attendees",))]
 STAFF_KNOW_ESCAPE_ROUTES = each("workers", where=_knows_escape_routes_set,
-                                require=lambda w: w.get("knows_escape_routes") is True,
+                                require=[(lambda w: w.get("knows_escape_routes") is True, ("knows_escape_routes",))],
                                 if_none=INSUFFICIENT)
 MORNING_MEETING = kind_or_covers("晨会制度", "晨会")
 FIRST_LESSON = kind_or_covers("开工第一课制度", "开工第一课")
@@ -354,16 +388,16 @@ def gm_learn_criteria(m) -> bool:
         _has_text(m.get("kind"), "学习", "研究") or _has_text(m.get("topic"), "判定标准", "重点检查事项"))
 
 
-def gm_hazard_ledger(h) -> bool:
-    status = h.get("status")
-    return (h.get("basis") not in EMPTY or h.get("criterion") not in EMPTY) and status not in EMPTY \
-        and (status != "已整改" or h.get("rectified_on") not in EMPTY)
+gm_hazard_ledger = [(lambda h: h.get("basis") not in EMPTY or h.get("criterion") not in EMPTY, ("basis", "criterion")),
+                    (lambda h: h.get("status") not in EMPTY, ("status",)),
+                    (lambda h: h.get("status") not in (None, "已整改") or h.get("rectified_on") not in EMPTY,
+                     ("status", "rectified_on"))]
 
 
-def gm_sign_off(h) -> bool:
-    by = h.get("signed_off_by")
-    return _contains(by, "主要负责人") and (_contains(by, "安全总监") or _contains(by, "分管负责人")) \
-        and h.get("signed_off_on") not in EMPTY
+gm_sign_off = [(lambda h: _contains(h.get("signed_off_by"), "主要负责人"), ("signed_off_by",)),
+               (lambda h: _contains(h.get("signed_off_by"), "安全总监") or _contains(h.get("signed_off_by"), "分管负责人"),
+                ("signed_off_by",)),
+               (lambda h: h.get("signed_off_on") not in EMPTY, ("signed_off_on",))]
 
 
 def gm_dual_prevention(ev, as_of):
@@ -404,11 +438,14 @@ GONGMAO = {
     "GM-1-CAMPAIGN-PLAN": exists("documents", kind_is("排查整治方案"), by=MOBILIZATION_END),
     "GM-1-HAZARD-FIVE-IN-PLACE": each("hazards", five_in_place, where=lambda h: h.get("status") in OPEN_HAZARD),
     "GM-1-HAZARD-IMMEDIATE": each("hazards", where=lambda h: h.get("immediate") is True,
-                                  require=lambda h: h.get("status") == "已整改"
-                                  and _not_after(h.get("rectified_on"), h.get("found_on"))),
+                                  require=[(lambda h: h.get("status") == "已整改", ("status",)),
+                                           (lambda h: _not_after(h.get("rectified_on"), h.get("found_on")),
+                                            ("rectified_on", "found_on"))]),
     "GM-1-HAZARD-LEDGER": each("hazards", gm_hazard_ledger, if_none=PASS),
     "GM-1-HAZARD-REPORTED": each("hazards", where=lambda h: h.get("found_by") == "自查",
-                                 require=lambda h: _not_after(h.get("found_on"), h.get("reported_on"))),
+                                 require=[(lambda h: h.get("reported_on") not in EMPTY, ("reported_on",)),
+                                          (lambda h: _not_after(h.get("found_on"), h.get("reported_on")),
+                                           ("reported_on", "found_on"))]),
     "GM-1-HAZARD-SIGN-OFF": each("hazards", gm_sign_off, where=lambda h: h.get("status") == "已整改"),
     "GM-1-LEARN-CRITERIA": exists("meetings", gm_learn_criteria, by=SELF_CHECK_END),
     "GM-1-PRINCIPAL-LEADS-INSPECTION": every(
@@ -430,23 +467,25 @@ GONGMAO = {
     "GM-3-NO-OBSOLETE-WELDING": none_of("equipment", lambda e: _welding(e) and e.get("obsolete") is True),
     "GM-3-PERMIT-APPROVAL-GUARDIAN": permit_approved_guarded(GM_PERMIT_KINDS),
     "GM-3-PERMIT-REPORTED": each("permits", where=lambda p: p.get("kind") in GM_PERMIT_KINDS,
-                                 require=lambda p: p.get("reported") is True),
+                                 require=[(lambda p: p.get("reported") is True, ("reported",))]),
     "GM-3-SPECIAL-OPS-CERTIFIED": special_ops_certified,
     "GM-3-SPECIAL-POSTS-HOLD-CERTIFICATES": uncertified_special_posts,
     "GM-3-UNLICENSED-LIABILITY": exists("documents", kind_or_covers("无证人员招请责任制度", "谁招请无证人员谁负责任")),
     "GM-3-WARNING-EDUCATION": all_staff_attended(lambda t: _has_text(t.get("topic"), "警示教育"), GM_CAMPAIGN),
     "GM-3-WELDING-EQUIPMENT-CHECKED": each(
         "equipment", where=_welding,
-        require=lambda e: _on_or_after(e.get("checked_on"), GM_CAMPAIGN_FROM)
-        and e.get("defective") in EMPTY_OR_FALSE),
+        require=[(lambda e: _on_or_after(e.get("checked_on"), GM_CAMPAIGN_FROM), ("checked_on",)),
+                 (lambda e: e.get("defective") in EMPTY_OR_FALSE, ("defective",))]),
     "GM-4-CONTRACTOR-AGREEMENT": only_if(_has_contractors, each(
-        "contractors", lambda c: c.get("agreement_signed_on") not in EMPTY and c.get("duties_defined") is True
-        and c.get("briefing_on") not in EMPTY, if_none=INSUFFICIENT)),
+        "contractors", [(lambda c: c.get("agreement_signed_on") not in EMPTY, ("agreement_signed_on",)),
+                        (lambda c: c.get("duties_defined") is True, ("duties_defined",)),
+                        (lambda c: c.get("briefing_on") not in EMPTY, ("briefing_on",))], if_none=INSUFFICIENT)),
     "GM-4-CONTRACTOR-MANAGED": only_if(_has_contractors, each(
-        "contractors", lambda c: c.get("in_management_system") is True
-        and _on_or_after(c.get("last_checked_on"), GM_CAMPAIGN_FROM), if_none=INSUFFICIENT)),
+        "contractors", [(lambda c: c.get("in_management_system") is True, ("in_management_system",)),
+                        (lambda c: _on_or_after(c.get("last_checked_on"), GM_CAMPAIGN_FROM), ("last_checked_on",))],
+        if_none=INSUFFICIENT)),
     "GM-4-CONTRACTOR-QUALIFIED": only_if(_has_contractors, each(
-        "contractors", lambda c: c.get("qualified") is True, if_none=INSUFFICIENT)),
+        "contractors", [(lambda c: c.get("qualified") is True, ("qualified",))], if_none=INSUFFICIENT)),
     "GM-4-OUTSOURCING-REVIEW": only_if(_has_contractors, exists(
         "inspections", lambda i: i.get("kind") == "外包外租排查" and i.get("led_by") == "主要负责人",
         within=GM_CAMPAIGN, by=SELF_CHECK_END)),
@@ -455,10 +494,10 @@ GONGMAO = {
     "GM-5-TRAINING-ALL-STAFF": all_staff_attended(lambda t: True, YEAR),
     "GM-5-TRAINING-PLAN": exists("documents", kind_is("安全教育培训计划"), within=YEAR),
     "GM-5-TRAINING-RECORDS": each("trainings", where=lambda t: _on_or_after(t.get("date"), GM_CAMPAIGN_FROM),
-                                  require=lambda t: t.get("recorded") is True and t.get("attendees") not in EMPTY),
+                                  require=TRAINING_RECORDED),
     "GM-5-TRAINING-SELF-CHECK": exists("inspections", kind_is("培训自查"), within=GM_CAMPAIGN, by=SELF_CHECK_END),
     "GM-6-DISPATCHED-WORKERS": each("workers", where=lambda w: w.get("employment") in ("劳务派遣", "灵活用工"),
-                                    require=lambda w: w.get("in_unified_management") is True),
+                                    require=[(lambda w: w.get("in_unified_management") is True, ("in_unified_management",))]),
     "GM-6-DUAL-PREVENTION": gm_dual_prevention,
     "GM-6-MORNING-MEETING-SYSTEMS": gm_morning_meeting_systems,
     "GM-6-REPORT-BOARD": exists("observations", kind_is("有奖举报公告牌")),
@@ -521,9 +560,10 @@ def _drills(kind):
     return every("drills", kind_is(kind), YEAR, 6)
 
 
-def _contractor_ok(c) -> bool:
-    return c.get("qualified") is True and c.get("agreement_signed_on") not in EMPTY \
-        and c.get("duties_defined") is True and c.get("briefing_on") not in EMPTY
+CONTRACTOR_OK = [(lambda c: c.get("qualified") is True, ("qualified",)),
+                 (lambda c: c.get("agreement_signed_on") not in EMPTY, ("agreement_signed_on",)),
+                 (lambda c: c.get("duties_defined") is True, ("duties_defined",)),
+                 (lambda c: c.get("briefing_on") not in EMPTY, ("briefing_on",))]
 
 
 MINE = {
@@ -534,7 +574,7 @@ MINE = {
         "meetings", lambda m: _has_text(m.get("kind"), "述职") and m.get("chaired_by") == "安全总监",
         within=MINE_CAMPAIGN, by=SUMMARY_END),
     "MINE-2-CAMPAIGN-PLAN": exists("documents", kind_is("排查整治方案"), by=SELF_CHECK_END),
-    "MINE-2-CLOSED-LOOP": each("hazards", mine_closed_loop),
+    "MINE-2-CLOSED-LOOP": each("hazards", [(mine_closed_loop, ("status", "rectified_on"))]),
     "MINE-2-FIVE-IN-PLACE": each("hazards", five_in_place,
                                  where=lambda h: h.get("status") in OPEN_HAZARD or h.get("status") in EMPTY),
     "MINE-2-MONTHLY-APP-INVESTIGATION": every(
@@ -559,9 +599,10 @@ MINE = {
         "documents", lambda d: d.get("kind") == "无证人员招请责任制度" or _has_text(d.get("title"), "谁招请无证人员")
         or _contains(d.get("covers"), "谁招请无证人员，谁负责任")),
     "MINE-4-CONTRACTOR-IN-SYSTEM": each(
-        "contractors", lambda c: c.get("in_management_system") is True
-        and _on_or_after(c.get("last_checked_on"), MINE_CONTRACTOR_CHECKED_SINCE)),
-    "MINE-4-CONTRACTOR-QUALIFIED-AGREEMENT": each("contractors", _contractor_ok),
+        "contractors", [(lambda c: c.get("in_management_system") is True, ("in_management_system",)),
+                        (lambda c: _on_or_after(c.get("last_checked_on"), MINE_CONTRACTOR_CHECKED_SINCE),
+                         ("last_checked_on",))]),
+    "MINE-4-CONTRACTOR-QUALIFIED-AGREEMENT": each("contractors", CONTRACTOR_OK),
     "MINE-4-OUTSOURCING-INSPECTION": only_if(_has_contractors, exists(
         "inspections", lambda i: _has_text(i.get("kind"), "外包") and i.get("led_by") == "主要负责人",
         within=MINE_CAMPAIGN, by=SELF_CHECK_END)),
@@ -570,7 +611,7 @@ MINE = {
         MINE_CAMPAIGN),
     "MINE-5-TRAINING-PLAN": exists("documents", lambda d: _has_text(d.get("kind"), "培训计划")),
     "MINE-5-TRAINING-RECORDED": each(
-        "trainings", lambda t: t.get("recorded") is True and t.get("attendees") not in EMPTY),
+        "trainings", TRAINING_RECORDED),
     "MINE-5-TRAINING-SELF-CHECK": _mine_self_check(("培训自查", "培训情况自查")),
     "MINE-6-FIRST-LESSON-SYSTEM": exists("documents", FIRST_LESSON),
     "MINE-6-HIDDEN-HAZARD-SURVEY-YEARLY": every(

@@ -111,7 +111,40 @@ def field_types() -> dict[str, dict[str, str]]:
     return result
 
 
+@lru_cache(maxsize=None)
+def field_labels() -> dict[str, dict[str, str]]:
+    """{fact type or 'profile': {dotted field: its Chinese label}}: the schema's `description` of
+    each field (the text before the first '，' or '（'), so findings name a field as an inspector
+    reads it."""
+    defs = schema("evidence")["$defs"]
+
+    def short(text: str) -> str:
+        for sep in ("，", "（", "；", "：", "。"):
+            text = text.split(sep)[0]
+        return text.strip()
+
+    def labels(defn: dict, prefix: str = "") -> dict[str, str]:
+        out = {}
+        for name, prop in defn.get("properties", {}).items():
+            if prop.get("description"):
+                out[prefix + name] = short(prop["description"])
+            ref = prop.get("$ref", "")
+            target = defs.get(ref.rsplit("/", 1)[-1]) if ref.startswith("#/$defs/") else None
+            sub = prop if prop.get("type") == "object" else target if target and "properties" in target else None
+            if sub is not None:
+                out.update(labels(sub, prefix + name + "."))
+        return out
+
+    result = {"profile": labels(defs["enterprise"])}
+    for t, d in _DEF_OF.items():
+        result[t] = labels(defs[d])
+    result["certificates"] = labels(defs["worker"]["properties"]["certificates"]["items"])
+    return result
+
+
 CERTIFICATE_NO_START = date(1, 1, 1)   # held_from of a certificate that gives no valid_from
+
+
 OPEN_FACT_TYPES = {"observations"}  # observations carry any fields their kind needs
 
 

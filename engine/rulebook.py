@@ -269,6 +269,12 @@ def _build_rule(raw: dict, doc: Document, path: tuple) -> Rule:
         outer_alias = check.get("as")
         _check_fields(conditions[name], fact, doc, path + ("check",) + tuple(name.split(".")),
                       {outer_alias: fact} if outer_alias and fact else {}, scope)
+    if kind == "each" and "requirements" in check:
+        req = conditions["require"]
+        n = len(req.items) if isinstance(req, C.All) and req.items else 1
+        if len(check["requirements"]) != n:
+            raise doc.error(f"requirements 有 {len(check['requirements'])} 项，require 的顶层 all 有 {n} 项要求，"
+                            "应一一对应", path + ("check", "requirements"))
     applies = parse_at(raw["applies"], path + ("applies",)) if "applies" in raw else None
     if applies is not None:
         _check_fields(applies, None, doc, path + ("applies",), {})

@@ -1,9 +1,13 @@
 """Each check kind on passing, failing, not-applicable and missing-evidence cases."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from conftest import run_rule
+from yinhuan.evidence import from_data
+from yinhuan.ruletest import DEFAULT_PROFILES
 
 HEAD = """
 title: 测试规则标题
@@ -173,9 +177,64 @@ class TestEach:
     def test_violation_lists_record(self, book):
         ev = {"records": {"hazards": [
             {"id": "h1", "description": "x", "found_on": "2023-06-01", "found_by": "自查", "status": "未整改",
-             "five_in_place": {"responsible": "甲"}}]}}
+             "five_in_place": {"responsible": "甲", "measures": None, "funds": None, "deadline": None,
+                               "emergency_plan": None}}]}}
         f = status(book, ev, "FX-EACH")
         assert f.status == "不符合" and "h1" in f.reason and f.evidence[0]["id"] == "h1"
+
+    def test_absent_field_is_insufficient_naming_record_and_field(self, book):
+        """Absent is not false: five_in_place.funds not written at all is missing evidence."""
+        ev = {"records": {"hazards": [
+            {"id": "h1", "description": "x", "found_on": "2023-06-01", "found_by": "自查", "status": "未整改",
+             "five_in_place": {"responsible": "甲", "measures": "乙", "deadline": "2023-09-01",
+                               "emergency_plan": "丙"}}]}}
+        f = status(book, ev, "FX-EACH")
+        assert f.status == "证据不足", f.reason
+        assert "h1 缺少" in f.reason and "five_in_place.funds" in f.reason
+        assert [e["id"] for e in f.evidence] == ["h1"]
+        assert f.details["undetermined"] == {"h1": ["five_in_place.funds"]}
+
+
+PERMIT_RULE = "GM-3-PERMIT-APPROVAL-GUARDIAN"
+
+
+def permit(pid, **kw):
+    return {"id": pid, "kind": "动火", "work_start": "2023-06-06 09:00", **kw}
+
+
+class TestEachRequirements:
+    """A rule with several requirements says which one each record failed."""
+
+    def run(self, permits):
+        from yinhuan.rulebook import shipped_rulebook
+        from yinhuan.session import Runner
+        book = shipped_rulebook()
+        runner = Runner(book, book.checklist("gongmao-2023"), "native")
+        ev = from_data({"enterprise": dict(DEFAULT_PROFILES["工贸"]), "records": {"permits": permits}})
+        return next(f for f in runner.run(ev, date(2023, 12, 31)).findings if f.rule == PERMIT_RULE)
+
+    def test_each_record_names_its_failed_requirement(self):
+        f = self.run([permit("P1", approved_at="2023-06-06 10:00", guardian="甲", measures_checked=True),
+                      permit("P2", approved_at="2023-06-06 08:00", guardian=None, measures_checked=True),
+                      permit("P3", approved_at="2023-06-06 08:00", guardian="乙", measures_checked=False)])
+        assert f.status == "不符合"
+        assert "P1 未满足“审批时间不晚于作业开始时间”" in f.reason
+        assert "P2 未满足“现场监护人已填写”" in f.reason
+        assert "P3 未满足“安全措施是否检查确认为是”" in f.reason
+        assert f.details["failed"] == {"P1": ["审批时间不晚于作业开始时间"], "P2": ["现场监护人已填写"],
+                                       "P3": ["安全措施是否检查确认为是"]}
+
+    def test_absent_approval_time_is_insufficient(self):
+        f = self.run([permit("P1", guardian="甲", measures_checked=True)])
+        assert f.status == "证据不足"
+        assert "P1 缺少 审批时间（approved_at）" in f.reason
+
+    def test_proven_violation_wins_and_lists_the_undetermined(self):
+        f = self.run([permit("P1", approved_at="2023-06-06 10:00", guardian="甲", measures_checked=True),
+                      permit("P2", approved_at="2023-06-06 08:00", guardian="乙")])
+        assert f.status == "不符合"
+        assert "P2 缺少 安全措施是否检查确认（measures_checked）" in f.reason
+        assert {e["id"] for e in f.evidence} == {"P1", "P2"}
 
     def test_no_subject_is_not_applicable(self, book):
         assert status(book, {"records": {"hazards": []}}, "FX-EACH").status == "不适用"
@@ -260,3 +319,31 @@ def test_rule_text_never_becomes_code(tmp_book, tmp_path):
                                                       {"id": "D3", "kind": "方案"}]}})["FX-INJECT"]
     assert found.status == "不符合" and found.evidence_ids == ("D1", "D2")
     assert payload in found.reason and not canary.exists()
+
+
+def test_requirements_wording_must_match_require_items(tmp_path):
+    """A rule's own wording of its requirements is checked against require's items."""
+    from yinhuan.rulebook import load_rulebook
+    from yinhuan.resources import rules_dir
+    import shutil
+    root = tmp_path / "rules"
+    shutil.copytree(rules_dir(), root)
+    p = root / "gongmao" / "GM-3-PERMIT-APPROVAL-GUARDIAN.yaml"
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("  requirement: 作业前审批", "  requirements: [作业前审批, 明确监护人]\n  requirement: 作业前审批"),
+                 encoding="utf-8")
+    book = load_rulebook(root)
+    msgs = [str(e) for e in book.problems]
+    assert any("requirements 有 2 项" in m and "GM-3-PERMIT-APPROVAL-GUARDIAN.yaml" in m for m in msgs), msgs
+    p.write_text(text.replace("  requirement: 作业前审批",
+                              "  requirements: [作业开始前已审批, 写明现场监护人, 安全措施已确认]\n  requirement: 作业前审批"),
+                 encoding="utf-8")
+    book = load_rulebook(root)
+    assert not book.problems
+    from yinhuan.session import Runner
+    runner = Runner(book, book.checklist("gongmao-2023"), "native")
+    ev = from_data({"enterprise": dict(DEFAULT_PROFILES["工贸"]), "records": {"permits": [
+        {"id": "P1", "kind": "动火", "work_start": "2023-06-06 09:00", "approved_at": "2023-06-06 08:00",
+         "guardian": None, "measures_checked": True}]}})
+    f = next(f for f in runner.run(ev, date(2023, 12, 31)).findings if f.rule == "GM-3-PERMIT-APPROVAL-GUARDIAN")
+    assert "P1 未满足“写明现场监护人”" in f.reason

@@ -98,7 +98,9 @@ def test_confined_space_domain_is_not_high_risk(book, checklist):
     assert run(book, checklist, "GM-1-PRINCIPAL-LEADS-INSPECTION", QUARTERLY, "2023-12-31", domains=["有限空间"]) == "符合"
 
 
-BAD_CONTRACTOR = {"contractors": [{"id": "C1", "name": "某公司", "qualified": False}], "inspections": [],
+BAD_CONTRACTOR = {"contractors": [{"id": "C1", "name": "某公司", "qualified": False, "agreement_signed_on": None,
+                                   "duties_defined": False, "briefing_on": None, "in_management_system": False,
+                                   "last_checked_on": None}], "inspections": [],
                   "observations": []}
 
 
@@ -143,8 +145,14 @@ def test_drill_half_year_only_for_high_risk(book, checklist):
 
 def test_hazard_closure_rules(book, checklist):
     open_h = {"id": "H1", "description": "x", "found_on": "2023-06-06", "found_by": "自查", "status": "整改中"}
-    assert run(book, checklist, "GM-1-HAZARD-FIVE-IN-PLACE", {"hazards": [open_h]}) == "不符合"
-    assert run(book, checklist, "GM-1-HAZARD-REPORTED", {"hazards": [open_h]}) == "不符合"
+    # the ledger row says nothing about 五到位 or reporting: missing evidence, not a failure
+    assert run(book, checklist, "GM-1-HAZARD-FIVE-IN-PLACE", {"hazards": [open_h]}) == "证据不足"
+    assert run(book, checklist, "GM-1-HAZARD-REPORTED", {"hazards": [open_h]}) == "证据不足"
+    # the row states the columns are empty: a failure
+    empty = {**open_h, "reported_on": None, "five_in_place": {
+        "responsible": "甲", "measures": None, "funds": None, "deadline": None, "emergency_plan": None}}
+    assert run(book, checklist, "GM-1-HAZARD-FIVE-IN-PLACE", {"hazards": [empty]}) == "不符合"
+    assert run(book, checklist, "GM-1-HAZARD-REPORTED", {"hazards": [empty]}) == "不符合"
     done = {**open_h, "status": "已整改", "rectified_on": "2023-07-01",
             "signed_off_by": ["主要负责人", "分管负责人"], "signed_off_on": "2023-07-02", "reported_on": "2023-06-06"}
     assert run(book, checklist, "GM-1-HAZARD-SIGN-OFF", {"hazards": [done]}) == "符合"
