@@ -78,6 +78,14 @@ class Catalogues:
     def entry(self, entry_id: str) -> Entry | None:
         return self.by_id.get(entry_id)
 
+    def narrower(self, text: str) -> list[Entry]:
+        """The items numbered under a citation that names only their article (一（一） → 一（一）1–5;
+        第十二条 → 第十二条第（一）项…): the standards are cited at the granularity they number."""
+        t = normalise_citation(text, self.standards)
+        if not t or t in self.by_citation:
+            return []
+        return [e for c, e in self.by_citation.items() if c.startswith(t) and c[len(t):len(t) + 1] in "0123456789第"]
+
     def for_citation(self, text: str) -> Entry | None:
         """The entry a 判定依据 names: its citation (in the forms ledgers write) or its id."""
         t = normalise_citation(text, self.standards)
@@ -190,6 +198,10 @@ def basis_problem(citation: str, profile: dict, found_on: date | None = None,
     cats = load_catalogues(root)
     entry = cats.for_citation(citation)
     if entry is None:
+        narrower = cats.narrower(citation)
+        if narrower:
+            return (f"判定依据“{citation}”只写到上一级，标准在其下分列 {len(narrower)} 项，须写到项（分项）："
+                    + "、".join(e.citation[len(e.standard.short_title):] for e in narrower))
         examples = "或 ".join(cats.entry(s.example_entry).citation for s in cats.standards if cats.entry(s.example_entry))
         return f"判定依据“{citation}”不在判定标准目录中（须为目录所收条项，写到项/分项，如 {examples}）"
     why = applies_problem(entry, profile)

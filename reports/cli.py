@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -20,8 +21,8 @@ from . import csvjson, layouts, xlsx
 from yinhuan.atomic import write_all, write_bytes
 from .hazards import Hazard, merge
 from .inputs import Inputs, load_inputs, read_document, kind_of, resolve_bureau
-from .ledger import (ERROR, BasisValidator, LedgerRow, check_rows, looks_like_ledger, numbered, read_ledger,
-                     regex_basis, row_from_hazard, select)
+from .ledger import (ERROR, OVERDUE, UNKNOWN, BasisValidator, LedgerRow, catalogue_basis, check_rows, looks_like_ledger, numbered,
+                     read_ledger, refuse_bad_basis, row_from_hazard, select)
 from .tally import Tally, compute, explain, find_metric, make_period
 
 FORMATS = ("xlsx", "csv", "json")
@@ -55,6 +56,7 @@ def render_tally(t: Tally, hazards: list[Hazard], formats=FORMATS, filed_on: dat
     for fmt in formats:
         if fmt == "xlsx":
             rows = numbered([row_from_hazard(h, t.bureau.city) for h in hazards])
+            refuse_bad_basis(rows)
             out[f"{stem}.xlsx"] = xlsx.tally_workbook(t, rows, ledger_title(t.layout["sector"]), filed)
         elif fmt == "csv":
             out[f"{stem}.csv"] = csvjson.tally_csv(t)
@@ -79,13 +81,27 @@ def evidence_hazards(paths) -> tuple[list[Hazard], Inputs]:
     return merge(inputs.evidence), inputs
 
 
+@dataclass
+class LedgerPart:
+    """The hazards of one sector: a ledger under its own title (工贸 or 非煤矿山)."""
+
+    sector: str
+    title: str
+    rows: list[LedgerRow]
+
+
 def export_ledger(paths, period: str | None = None, cumulative: bool = False, district: str | None = None,
-                  city: str | None = None) -> tuple[list[LedgerRow], str]:
+                  city: str | None = None) -> list[LedgerPart]:
+    """One part per sector, each numbered from 1 and titled for its sector: hazards of 工贸 and of
+    非煤矿山 enterprises are never filed under one title. Every 判定依据 is checked first."""
     hazards, inputs = evidence_hazards(paths)
     chosen = select(hazards, period, cumulative, district)
-    sectors = {ev.profile["sector"] for ev in inputs.evidence}
-    title = ledger_title(sectors.pop() if len(sectors) == 1 else "工贸")
-    return numbered([row_from_hazard(h, city) for h in chosen]), title
+    order = ["工贸", "非煤矿山"]
+    sectors = sorted({ev.profile["sector"] for ev in inputs.evidence}, key=lambda s: (s not in order, s))
+    parts = [LedgerPart(s, ledger_title(s), numbered([row_from_hazard(h, city) for h in chosen if h.sector == s]))
+             for s in sectors]
+    refuse_bad_basis([r for p in parts for r in p.rows])
+    return [p for p in parts if p.rows] or parts[:1]
 
 
 def ledger_rows(paths) -> list[LedgerRow]:
@@ -105,7 +121,7 @@ def ledger_rows(paths) -> list[LedgerRow]:
     return rows + [row_from_hazard(h) for h in merge(evidences)]
 
 
-def check_ledger(paths, as_of: date, basis_validator: BasisValidator = regex_basis):
+def check_ledger(paths, as_of: date, basis_validator: BasisValidator = catalogue_basis):
     rows = ledger_rows(paths)
     return rows, check_rows(rows, as_of, basis_validator)
 
@@ -155,7 +171,7 @@ def tally(checklist, period, cumulative, city, districts_file, explain_counter, 
     fmts = [f.strip() for f in formats.split(",") if f.strip()]
     rendered = render_tally(t, hazards, fmts, _date_option(filed_on, "--filed-on"))
     for path in write_all({Path(out_dir) / name: data for name, data in rendered.items()}):
-        click.echo(f"已写入 {path}")
+        click.echo(f"已写入 {path}", err=True)
 
 
 @click.group("ledger", help="重大事故隐患台账（附件2）：导出与逐行检查。")
@@ -173,24 +189,30 @@ def ledger():
 @click.argument("inputs", nargs=-1, required=True)
 @_exit_on_input_error
 def ledger_export(period, cumulative, district, city, out, filed_on, inputs):
-    rows, title = export_ledger(inputs, period, cumulative, district, city)
+    parts = export_ledger(inputs, period, cumulative, district, city)
+    rows = [r for p in parts for r in p.rows]
     filed = _date_option(filed_on, "--filed-on")
     if filed is None:
         if period:
             filed = make_period(period, cumulative, date.min, date.max).end
         else:
             filed = max((r.found_on for r in rows), default=date(2023, 1, 1))
+    if (out is None or out.lower().endswith(".csv")) and len(parts) > 1:
+        raise InputError("这些证据文件的隐患分属 " + "、".join(p.sector for p in parts) +
+                         "，各有各的台账标题；CSV 只有一张表。请用 --out 台账.xlsx（每个行业一张工作表），"
+                         "或按行业分别导出", None, None, "--out")
     if out is None:
         click.echo(csvjson.ledger_csv(rows).decode("utf-8-sig"), nl=False)
         return
     if out.lower().endswith(".xlsx"):
-        data = xlsx.ledger_workbook(rows, title, city or next((r.values["市"] for r in rows if r.values["市"]), ""),
-                                    filed)
+        data = xlsx.ledger_workbook([(p.title, p.rows) for p in parts],
+                                    city or next((r.values["市"] for r in rows if r.values["市"]), ""), filed)
     elif out.lower().endswith(".csv"):
         data = csvjson.ledger_csv(rows)
     else:
         raise InputError("--out 应以 .xlsx 或 .csv 结尾", None, None, "--out")
-    click.echo(f"已写入 {write_bytes(out, data)}（{len(rows)} 条）")
+    sheets = "，".join(f"{p.title} {len(p.rows)} 条" for p in parts)
+    click.echo(f"已写入 {write_bytes(out, data)}（{sheets}）", err=True)
 
 
 @ledger.command("check", help="逐行检查台账：信用代码、发现方式、判定依据、五到位、整改期限、逾期。")
@@ -199,13 +221,18 @@ def ledger_export(period, cumulative, district, city, out, filed_on, inputs):
 @_exit_on_input_error
 def ledger_check(as_of, inputs):
     day = _date_option(as_of, "--as-of") or date.today()
-    from yinhuan.catalogue import ledger_basis  # 判定依据 must be a catalogue item that applies
-    rows, problems = check_ledger(inputs, day, ledger_basis)
+    rows, problems = check_ledger(inputs, day)
     for p in problems:
         click.echo(str(p))
     errors = [p for p in problems if p.severity == ERROR]
     bad_rows = {id(p.row) for p in errors}
-    overdue = [p for p in problems if p.severity != ERROR]
-    click.echo(f"共 {len(rows)} 条隐患，{len(bad_rows)} 条有误，{len(overdue)} 条逾期未整改（截至 {day.isoformat()}）")
+    overdue = [p for p in problems if p.severity == OVERDUE]
+    unknown = [p for p in problems if p.severity == UNKNOWN]
+    no_status = sum(1 for r in rows if r.rectified is None)
+    line = f"共 {len(rows)} 条隐患，{len(bad_rows)} 条有误，{len(overdue)} 条逾期未整改（截至 {day.isoformat()}）"
+    if no_status:
+        line += (f"；{no_status} 条来自台账文件，附件2的 17 列没有整改状态，其中 {len(unknown)} 条已过整改期限、"
+                 "是否逾期无法判断（可在第 17 列后加“整改状态”列，或用企业证据文件检查）")
+    click.echo(line)
     if errors:
         sys.exit(1)

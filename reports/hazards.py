@@ -51,6 +51,7 @@ class Hazard:
     rectified_on: date | None = None
     five_in_place: tuple[tuple[str, object], ...] = ()
     inspection_date: date | None = field(default=None, compare=False)
+    basis_line: int | None = field(default=None, compare=False)   # where 判定依据 (basis/criterion) is written
 
     @property
     def key(self) -> tuple[str, str]:
@@ -67,7 +68,7 @@ class Hazard:
 
     def content(self) -> tuple:
         """Everything but where it was read from: two copies of one ledger compare equal."""
-        skip = {"file", "index", "line", "inspection_date"}
+        skip = {"file", "index", "line", "inspection_date", "basis_line"}
         return tuple(v for k, v in self.__dict__.items() if k not in skip)
 
 
@@ -105,7 +106,8 @@ def hazards_of(ev: Evidence) -> list[Hazard]:
             measures=h.get("measures") or five.get("measures", ""),
             status=status, rectified_on=rectified_on,
             five_in_place=tuple(sorted(five.items())),
-            inspection_date=ev.inspection.get("date")))
+            inspection_date=ev.inspection.get("date"),
+            basis_line=ev.doc.line_of(path + ("basis" if h.get("basis") else "criterion",)) if ev.doc else None))
     return out
 
 

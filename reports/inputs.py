@@ -28,12 +28,8 @@ def read_document(path: str | Path) -> Document:
     """Parse a YAML/JSON file, or an activity CSV, into a Document with line numbers."""
     p = Path(path)
     if p.suffix.lower() == ".csv" or _peek_csv(p):
-        try:
-            text = p.read_bytes().decode("utf-8-sig")
-        except FileNotFoundError:
-            raise InputError("文件不存在", str(path)) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"无法读取：{exc}", str(path)) from None
+        from yinhuan.csvtext import read_csv_text
+        text = read_csv_text(p)
         if not activity_mod.looks_like_csv(text):
             raise InputError("CSV 文件应有表头行，含 date、district、kind 列（局工作记录）", str(path), 1)
         return activity_mod.parse_csv(text, str(path))
@@ -42,8 +38,9 @@ def read_document(path: str | Path) -> Document:
 
 def _peek_csv(p: Path) -> bool:
     try:
-        head = p.read_bytes()[:4096].decode("utf-8-sig", errors="ignore")
-    except OSError:
+        from yinhuan.csvtext import decode
+        head = decode(p.read_bytes()[:4096], str(p))[0]
+    except (OSError, InputError):
         return False
     return activity_mod.looks_like_csv(head)
 

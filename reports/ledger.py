@@ -6,9 +6,11 @@ columns of 附件2). Both become LedgerRow, so one `check_rows` validates both; 
 status and 五到位 funds/emergency plan, so for it the checks that need them are narrowed (see
 docs/tally.md).
 
-`check_rows(..., basis_validator=...)` takes the 判定依据 check as a parameter so that a later
-catalogue lookup (is this article in the catalogue, and does it apply to the enterprise's
-行业/领域?) can replace the default form check without touching the rest.
+One validator decides what a valid 判定依据 is, for every reader and writer: `catalogue.ledger_basis`
+(the citation names a catalogue item at the granularity the standard numbers its items, and the item
+applies to the enterprise). `ledger check` reports what it rejects row by row; `ledger export` and
+`tally` refuse to write a ledger with such a row (`refuse_bad_basis`). `check_rows` still takes the
+validator as a parameter so tests can substitute one.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from yinhuan import creditcode
 from yinhuan.dates import BadDate, ledger_form, parse_date
 from yinhuan import xlsxread
 from yinhuan.csvread import csv_rows
-from yinhuan.errors import InputError
+from yinhuan.errors import InputError, InputErrors
 
 from . import layouts
 from .hazards import Hazard
@@ -114,14 +116,22 @@ def _norm(text) -> str:
     return re.sub(r"\s+", "", str(text or ""))
 
 
+# Columns a bureau may add after the 17 of 附件2 so that `ledger check` can tell overdue hazards:
+# the notice's form has no status column, so without one a ledger file cannot say what was rectified.
+STATUS_COLUMNS = ("整改状态", "完成整改时间")
+STATUSES = ("已整改", "整改中", "未整改")
+
+
 def _header_map(cells: list, file: str, line: int) -> dict[str, int]:
     names = [_norm(c) for c in cells]
     cols = columns()
     present = [n for n in names if n]
-    if present != cols:
+    extra = present[len(cols):]
+    if present[:len(cols)] != cols or any(x not in STATUS_COLUMNS for x in extra):
         missing = [c for c in cols if c not in names]
         detail = f"缺少列 {'、'.join(missing)}" if missing else f"列名或顺序与附件2不符：{'、'.join(present)}"
-        raise InputError(f"台账表头应为附件2的 17 列（{'、'.join(cols)}）；{detail}", file, line)
+        raise InputError(f"台账表头应为附件2的 17 列（{'、'.join(cols)}），其后可加 {'、'.join(STATUS_COLUMNS)}；"
+                         f"{detail}", file, line)
     return {n: i for i, n in enumerate(names) if n}
 
 
@@ -151,7 +161,15 @@ def _rows_from_table(table: list[tuple[int, list]], file: str) -> list[LedgerRow
         if not any(values.values()) or values["序号"] == "示例":
             continue
         row = LedgerRow(values=values, file=file, line=line, record=f"序号 {values['序号'] or '（空）'}")
-        for col, attr in (("发现时间", "found_on"), ("整改期限", "deadline")):
+        _read_status(row, values)
+        for col, attr in (("发现时间", "found_on"), ("整改期限", "deadline"), ("完成整改时间", None)):
+            if attr is None:
+                if values.get(col):
+                    try:
+                        parse_date(values[col])
+                    except BadDate as exc:
+                        row.date_errors[col] = str(exc)
+                continue
             if values[col]:
                 try:
                     setattr(row, attr, parse_date(values[col]))
@@ -161,47 +179,56 @@ def _rows_from_table(table: list[tuple[int, list]], file: str) -> list[LedgerRow
     return out
 
 
+def _read_status(row: LedgerRow, values: dict) -> None:
+    """rectified from the optional 整改状态 / 完成整改时间 columns; None when the file has neither."""
+    if "整改状态" in values:
+        status = values["整改状态"]
+        if status in STATUSES:
+            row.rectified = status == "已整改"
+        elif status:
+            row.date_errors["整改状态"] = f"应为 {'、'.join(STATUSES)}，得到 “{status}”"
+        else:
+            row.rectified = bool(values.get("完成整改时间"))
+    elif "完成整改时间" in values:
+        row.rectified = bool(values["完成整改时间"])
+
+
 def read_ledger(path: str | Path) -> list[LedgerRow]:
-    """A ledger .xlsx (first sheet whose header is 附件2's) or .csv."""
+    """A ledger .xlsx (every sheet whose header is 附件2's) or .csv."""
     p = Path(path)
     if not p.is_file():
         raise InputError("文件不存在", str(path))
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         wb = xlsxread.open_workbook(p)
         try:
-            errors = []
-            for ws in xlsxread.sheets(wb):
+            errors, rows, found = [], [], False
+            for ws in xlsxread.sheets(wb):  # every sheet with 附件2's header: one per sector
                 table = list(xlsxread.rows(ws, str(path)))  # out of bounds: the workbook is refused
                 try:
-                    return _rows_from_table(table, f"{path}[{ws.title}]")
-                except InputError as exc:  # not a ledger sheet: try the next one
+                    rows.extend(_rows_from_table(table, f"{path}[{ws.title}]"))
+                    found = True
+                except InputError as exc:  # not a ledger sheet
                     errors.append(exc)
+            if found:
+                return rows
             raise errors[0] if errors else InputError("工作簿为空", str(path))
         finally:
             wb.close()
-    try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("不是 UTF-8 编码的 CSV", str(path)) from None
+    from yinhuan.csvtext import read_csv_text
+    text = read_csv_text(p)
+    if not text.strip():
+        raise InputError("台账文件为空：应有附件2的表头行（序号、市、…、整改措施）和每条隐患一行", str(path))
     return _rows_from_table(list(csv_rows(text, str(path))), str(path))
 
 
 def looks_like_ledger(path: str | Path) -> bool:
-    p = Path(path)
-    if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        return True
-    if p.suffix.lower() != ".csv":
-        return False
-    try:
-        head = p.read_bytes()[:2048].decode("utf-8-sig", errors="ignore")
-    except OSError:
-        return False
-    return "统一社会信用代码" in head
+    """`ledger check` reads spreadsheets and .csv files as ledgers, YAML/JSON as evidence files."""
+    return Path(path).suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv")
 
 
 # ---- checking ------------------------------------------------------------------------------
 
-ERROR, OVERDUE = "错误", "逾期"
+ERROR, OVERDUE, UNKNOWN = "错误", "逾期", "无法判断"
 
 
 @dataclass(frozen=True)
@@ -218,16 +245,30 @@ class Problem:
 BasisValidator = Callable[[str, LedgerRow], "str | None"]
 
 
-def regex_basis(basis: str, row: LedgerRow) -> str | None:
-    """Default 判定依据 check: the citation's form only (a catalogue lookup can replace this)."""
-    s = spec()
-    if any(re.match(p, basis) for p in s["basis_patterns"]):
-        return None
-    return f"判定依据 “{basis}” 格式不符，应写作 {s['basis_example']}"
+def catalogue_basis(basis: str, row: LedgerRow) -> str | None:
+    """The one 判定依据 check (yinhuan.catalogue.ledger_basis), imported when first used."""
+    from yinhuan.catalogue import ledger_basis
+    return ledger_basis(basis, row)
+
+
+def refuse_bad_basis(rows: list[LedgerRow]) -> None:
+    """Writers call this before writing a ledger: every row whose 判定依据 the catalogue rejects
+    (or that has none) is one error naming the record, and nothing is written."""
+    errors = []
+    for row in rows:
+        basis = row.values.get("判定依据", "")
+        msg = catalogue_basis(basis, row) if basis else "判定依据未填写（basis 或 criterion）"
+        if msg:
+            h = row.hazard
+            where = (h.basis_line or row.line, f"records.hazards[{h.index}].{'basis' if h.basis else 'criterion'}") \
+                if h else (row.line, "判定依据")
+            errors.append(InputError(f"{row.record}: {msg}", row.file, *where))
+    if errors:
+        raise InputErrors(errors)
 
 
 def check_rows(rows: list[LedgerRow], as_of: date,
-               basis_validator: BasisValidator = regex_basis) -> list[Problem]:
+               basis_validator: BasisValidator = catalogue_basis) -> list[Problem]:
     """Every problem of every row, in row order; overdue hazards are flagged as 逾期."""
     out: list[Problem] = []
     allowed = spec()["found_by"]
@@ -251,17 +292,22 @@ def check_rows(rows: list[LedgerRow], as_of: date,
             bad(col, msg)
         if row.found_on and row.deadline and row.deadline < row.found_on:
             bad("整改期限", f"整改期限 {ledger_form(row.deadline)} 早于发现时间 {ledger_form(row.found_on)}")
-        if row.rectified is None:
+        if row.five_in_place is None:
             # a ledger file: 五到位 as far as the ledger carries it (责任人、期限、措施)
-            for col in ("整改责任人", "整改期限", "整改措施"):
-                if not v.get(col) and col not in row.date_errors:
-                    bad(col, "五到位不完整：未填写")
+            if not row.rectified:
+                for col in ("整改责任人", "整改期限", "整改措施"):
+                    if not v.get(col) and col not in row.date_errors:
+                        bad(col, "五到位不完整：未填写")
         elif not row.rectified:
             five = row.five_in_place or {}
             missing = [FIVE[k] for k in FIVE if five.get(k) in (None, "")]
             if missing:
                 bad("五到位", f"未整改的重大事故隐患五到位不完整，缺少 {'、'.join(missing)}")
-            if row.deadline and row.deadline < as_of:
+        if row.deadline and row.deadline < as_of:
+            if row.rectified is False:
                 bad("整改期限", f"已逾期：整改期限 {ledger_form(row.deadline)} 早于 {ledger_form(as_of)}，尚未整改",
                     OVERDUE)
+            elif row.rectified is None:
+                bad("整改期限", f"整改期限 {ledger_form(row.deadline)} 已过（截至 {ledger_form(as_of)}），但台账没有"
+                    f"整改状态列，无法判断是否已整改", UNKNOWN)
     return out

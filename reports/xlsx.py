@@ -218,11 +218,13 @@ def tally_workbook(tally, ledger_rows: list[LedgerRow], ledger_title: str, filed
     return to_bytes(wb, filed_on)
 
 
-def ledger_workbook(rows: list[LedgerRow], title: str, city: str, filed_on: date) -> bytes:
+def ledger_workbook(parts: list[tuple[str, list[LedgerRow]]], city: str, filed_on: date) -> bytes:
+    """One sheet per (title, rows) part: a ledger of several sectors gets one titled sheet each."""
     wb = Workbook()
-    ws = wb.active
-    ws.title = "附件2 台账"
-    ledger_sheet(ws, rows, title, city, filed_on)
+    for k, (title, rows) in enumerate(parts):
+        ws = wb.active if k == 0 else wb.create_sheet()
+        ws.title = "附件2 台账" if len(parts) == 1 else title
+        ledger_sheet(ws, rows, title, city, filed_on)
     return to_bytes(wb, filed_on)
 
 

@@ -26,7 +26,7 @@ def test_basis_problem():
     assert basis_problem("《工贸企业重大事故隐患判定标准》第十二条第(二)项", LIGHT) is None  # half-width
     assert basis_problem("GM-12-2", LIGHT) is None                                           # catalogue id
     assert "不在判定标准目录中" in basis_problem("《工贸企业重大事故隐患判定标准》第十三条第（四）项", LIGHT)
-    assert "不在判定标准目录中" in basis_problem("《工贸企业重大事故隐患判定标准》第十二条", LIGHT)
+    assert "须写到项（分项）：第十二条第（一）项、第十二条第（二）项" in basis_problem("《工贸企业重大事故隐患判定标准》第十二条", LIGHT)
     assert "适用于冶金企业" in basis_problem("《工贸企业重大事故隐患判定标准》第四条第（一）项", LIGHT)
     assert "适用于" in basis_problem("《工贸企业重大事故隐患判定标准》第十一条第（三）项", LIGHT)   # not 粉尘涉爆
     assert basis_problem("《工贸企业重大事故隐患判定标准》第十四条", LIGHT) is None
