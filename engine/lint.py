@@ -54,6 +54,8 @@ def lint(paths: list[Path]) -> tuple[list[InputError], dict]:
                                            rule.path + ("examples",)))
         if rule.counters == [] and "不符合" in expects and rule.source["document"].endswith("方案"):
             problems.append(rule.doc.error(f"规则 {rule.id} 可能不符合，却未指明计入的调度表指标", rule.path + ("id",)))
+    from .combined import combined_problems  # a *-full-* checklist gives each rule its source's finding
+    problems.extend(combined_problems(book))
     if rules_root is None:  # the shipped rules must cover the shipped catalogue, item by item
         from .catalogue import lint_problems
         problems.extend(lint_problems(book))
