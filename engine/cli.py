@@ -103,30 +103,16 @@ def _statuses(only: str | None) -> set[str] | None:
     return wanted
 
 
-def _ask(runner, evidence, as_of):
-    """Prompt for each unanswered judgement item of the checklist; save after every answer."""
-    from .answers import save_answer
+def _ask(runner, evidence, as_of, by=None):
+    """Ask, one line per item, for the judgement items still open; each answer is saved at once."""
+    from .asking import ask
     from .evidence import load_evidence
 
-    raw = dict((evidence.doc.data.get("answers") or {}))
-    status = {f.rule: f.status for f in runner.run(evidence, as_of).findings}
-    for rule in runner.book.rules_of(runner.checklist):
-        if rule.kind != "judgement" or rule.id in raw:
-            continue
-        if status[rule.id] == "不适用":  # ask only where the rule applies to this enterprise
-            continue
-        click.echo(f"\n[{rule.id}] {rule.title}（{rule.source_text}）")
-        if rule.check.get("guidance"):
-            click.echo(f"  判断要点：{rule.check['guidance']}")
-        answer = click.prompt(f"  {rule.check['question']}", type=click.Choice(["是", "否", "不适用", "跳过"]),
-                              default="跳过", show_choices=True)
-        if answer == "跳过":
-            continue
-        note = click.prompt("  说明（可空）", default="", show_default=False)
-        by = click.prompt("  检查人员", default=", ".join(evidence.inspection.get("inspectors") or []) or "",
-                          show_default=False)
-        raw[rule.id] = {"answer": answer, "note": note, "by": by, "at": date.today().isoformat()}
-        save_answer(evidence.file, raw)
+    stdin = sys.stdin
+    summary = ask(runner, evidence, as_of, stdin.readline,
+                  lambda text: click.echo(text, err=True, nl=not text.endswith("> ")),
+                  interactive=stdin.isatty(), by=by)
+    click.echo(summary.text(evidence.file), err=True)
     return load_evidence(evidence.file)
 
 

@@ -92,7 +92,7 @@ def test_ask_saves_each_answer_and_resumes(tmp_path):
     assert judgement_ids
     # answer the first item, then stop (EOF) — the first answer must already be on disk
     r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", "--ask", str(p)],
-                           input="是\n抽查不一致\n检查员甲\n")
+                           input="是 | 抽查不一致\n")
     saved = yaml.safe_load(p.read_text(encoding="utf-8"))
     assert saved["answers"][judgement_ids[0]]["answer"] == "是"
     assert p.read_text(encoding="utf-8").startswith("# 示例")  # comments kept
