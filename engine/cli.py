@@ -23,7 +23,14 @@ def fail_input(exc: Exception) -> None:
 
 
 class Group(click.Group):
-    """Turns InputError (and the rete guard's refusals) into a message and exit code 2."""
+    """Turns InputError (and the rete guard's refusals) into a message and exit code 2; speaks
+    Chinese for click, and writes only characters the console can show (yinhuan.cli_text)."""
+
+    def main(self, *args, **kwargs):
+        from .cli_text import plain_streams, use_chinese
+        plain_streams()
+        use_chinese()
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx):
         try:
@@ -33,23 +40,25 @@ class Group(click.Group):
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="yinhuan")
+@click.version_option(None, "-V", "--version", package_name="yinhuan", prog_name="yinhuan",
+                      message="%(prog)s %(version)s", help="显示版本号并退出")
 def main():
     """隐患（yinhuan）：重大事故隐患专项排查整治 规则化检查清单引擎。"""
 
 
-def _write_out(text: str, out: str | None) -> None:
+def _write_out(text: str, out: str | None, what: str = "") -> None:
     if out:
         from .atomic import write_bytes
-        write_bytes(Path(out), text)
+        click.echo(f"已写入 {write_bytes(Path(out), text)}{what}", err=True)
     else:
         click.echo(text)
 
 
 @main.command()
-@click.option("--checklist", "checklist_id", required=True, help="检查清单 id，如 gongmao-2023、mine-2023")
+@click.option("--checklist", "checklist_id", required=True, help="检查清单 id（见下方随包检查清单）")
 @click.option("--as-of", "as_of", default=None, help="评估日期（默认取证据中的检查日期，其次为考核期末）")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="输出格式：table 中文表格；json 供程序读取（格式见 docs/findings-format.md）")
 @click.option("--engine", type=click.Choice(["native", "rete"]), default="native", show_default=True,
               help="求值引擎：native（默认）或 rete（durable-rules，需 pip install 'yinhuan[rete]'）")
 @click.option("--ask", is_flag=True, help="逐项询问尚未回答的判断项，并立即写回证据文件")
@@ -63,7 +72,7 @@ def check(checklist_id, as_of, fmt, engine, ask, verbose, out, ledger_out, only,
     """对一家或多家企业的证据文件运行检查清单。"""
     from .evidence import load_evidence
     from .render import render_result
-    from .session import any_failed, open_runner
+    from .session import any_failed, findings_document, open_runner
 
     runner = open_runner(checklist_id, engine)
     if as_of:
@@ -80,15 +89,11 @@ def check(checklist_id, as_of, fmt, engine, ask, verbose, out, ledger_out, only,
         from .ledger_out import write_ledger_out
         for path, n in write_ledger_out(results, ledger_out):
             click.echo(f"已写入重大事故隐患台账记录 {path}（{n} 条）", err=True)
+    what = f"（{len(results)} 家企业）"
     if fmt == "json":
-        cl = runner.checklist
-        doc = {"yinhuan_findings": 1,
-               "checklist": {"id": cl.id, "title": cl.title, "sector": cl.sector,
-                             "window": [d.isoformat() for d in cl.window]},
-               "engine": engine, "results": [r.to_json() for r in results]}
-        _write_out(json.dumps(doc, ensure_ascii=False, indent=2), out)
+        _write_out(json.dumps(findings_document(runner, results), ensure_ascii=False, indent=2), out, what)
     else:
-        _write_out("\n\n".join(render_result(r, verbose, _statuses(only)) for r in results), out)
+        _write_out("\n\n".join(render_result(r, verbose, _statuses(only)) for r in results), out, what)
     sys.exit(EXIT_FAILED if any_failed(results) else 0)
 
 
@@ -136,8 +141,9 @@ def rules_lint(paths):
 
 
 @rules.command("test")
-@click.option("--engine", type=click.Choice(["native", "rete", "both"]), default="native", show_default=True)
-@click.option("--verbose", "-v", is_flag=True)
+@click.option("--engine", type=click.Choice(["native", "rete", "both"]), default="native", show_default=True,
+              help="求值引擎：native、rete 或 both（两者都跑，结果须一致）")
+@click.option("--verbose", "-v", is_flag=True, help="通过的示例也逐条列出（默认只列失败的）")
 @click.argument("rule_ids", nargs=-1)
 def rules_test(engine, verbose, rule_ids):
     """运行每条规则自带的通过/不通过示例（类似 opa test）。"""
@@ -164,7 +170,7 @@ def rules_test(engine, verbose, rule_ids):
 
 
 @rules.command("coverage")
-@click.option("--checklist", "checklist_id", required=True, help="检查清单 id，如 gongmao-2023、mine-2023")
+@click.option("--checklist", "checklist_id", required=True, help="检查清单 id（见下方随包检查清单）")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--rules", "rules_root", default=None, type=click.Path(exists=True, file_okay=False),
               help="规则目录（默认随包安装的 rules/，其中 clauses/ 为条款文件）")
@@ -185,7 +191,7 @@ def rules_coverage(checklist_id, fmt, rules_root, checklists_root):
 
 
 @rules.command("list")
-@click.option("--checklist", "checklist_id", default=None)
+@click.option("--checklist", "checklist_id", default=None, help="只列该检查清单包含的规则")
 def rules_list(checklist_id):
     """列出规则（可按检查清单）。"""
     from .rulebook import shipped_rulebook
@@ -197,18 +203,21 @@ def rules_list(checklist_id):
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--engine", type=click.Choice(["native", "rete"]), default="native", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="输出格式：table 中文表格；json 为与 check --format json 同形的文档组成的列表（每个检查清单一个）")
+@click.option("--engine", type=click.Choice(["native", "rete"]), default="native", show_default=True,
+              help="求值引擎：native（默认）或 rete（durable-rules，需 pip install 'yinhuan[rete]'）")
 def demo(fmt, engine):
-    """对随包附带的示例企业运行检查清单（演示）：主体责任清单，以及判定标准清单发现的重大事故隐患。"""
+    """对随包附带的示例企业运行检查清单（演示）：主体责任清单，以及判定标准清单发现的重大事故隐患。
+    有不符合项时退出码为 1（与 check 相同）。"""
     from .evidence import load_evidence
     from .render import render_result
     from .resources import examples_dir
-    from .session import open_runner
+    from .session import any_failed, findings_document, open_runner
 
     runs = (("enterprises", "gongmao-2023", None), ("enterprises", "mine-2023", None),
             ("criteria", "gongmao-criteria-2023", {"不符合"}), ("criteria", "mine-criteria-2022", {"不符合"}))
-    out = []
+    docs, failed = [], False
     for folder, checklist_id, only in runs:
         files = sorted((examples_dir() / folder).glob("*.yaml"))
         if not files:
@@ -216,14 +225,17 @@ def demo(fmt, engine):
         runner = open_runner(checklist_id, engine)
         evs = [e for e in (load_evidence(f) for f in files) if e.profile["sector"] == runner.checklist.sector]
         note = "（只列判定为重大事故隐患的条项）" if only else ""
-        click.echo(f"==== 检查清单 {checklist_id}：{runner.checklist.title}（{len(evs)} 家企业）{note}====\n")
-        for ev in evs:
-            r = runner.run(ev)
-            out.append(r)
-            if fmt == "table":
+        click.echo(f"==== 检查清单 {checklist_id}：{runner.checklist.title}（{len(evs)} 家企业）{note}====\n", err=True)
+        results = [runner.run(ev) for ev in evs]
+        failed = failed or any_failed(results)
+        if fmt == "json":
+            docs.append(findings_document(runner, results))
+        else:
+            for r in results:
                 click.echo(render_result(r, only=only) + "\n")
     if fmt == "json":
-        click.echo(json.dumps([r.to_json() for r in out], ensure_ascii=False, indent=2))
+        click.echo(json.dumps(docs, ensure_ascii=False, indent=2))
+    sys.exit(EXIT_FAILED if failed else 0)
 
 
 def _register_reports():
@@ -259,6 +271,15 @@ class _LazyServe(click.Command):
 
 
 main.add_command(_LazyServe())
+
+
+def _localise():
+    """Chinese metavars and option descriptions, the shipped checklist ids on --checklist."""
+    from .cli_text import localise
+    localise(main)
+
+
+_localise()
 
 
 if __name__ == "__main__":

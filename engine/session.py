@@ -88,5 +88,15 @@ def open_runner(checklist_id: str, engine: str = "native", book: Rulebook | None
     return Runner(book, book.checklist(checklist_id), engine)
 
 
+def findings_document(runner: Runner, results: list[Result]) -> dict:
+    """What `check --format json` prints (docs/findings-format.md); `demo --format json` prints a
+    list of these, one per checklist."""
+    cl = runner.checklist
+    return {"yinhuan_findings": 1,
+            "checklist": {"id": cl.id, "title": cl.title, "sector": cl.sector,
+                          "window": [d.isoformat() for d in cl.window]},
+            "engine": runner.engine, "results": [r.to_json() for r in results]}
+
+
 def any_failed(results: list[Result]) -> bool:
     return any(f.status == FAIL for r in results for f in r.findings)

@@ -48,5 +48,5 @@ def test_installed_package_runs_from_another_folder(wheel, tmp_path):
             "from yinhuan.cli import main; main(['demo'])")
     r = subprocess.run([sys.executable, "-c", code, str(target)], cwd=elsewhere, env=env,
                        capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    assert "检查清单 gongmao-2023" in r.stdout and "检查清单 mine-2023" in r.stdout
+    assert r.returncode == 1, r.stderr   # the demo enterprises include failing ones: exit 1, as check
+    assert "检查清单 gongmao-2023" in r.stderr and "检查清单 mine-2023" in r.stderr and "不符合" in r.stdout
