@@ -394,11 +394,11 @@ def compile_runner(gate, applies, selections, decide, finding, static):
     src = _Source(profile="profile")
     tests = []
     if gate.since is not None:
-        tests.append((f"as_of < {src.const(gate.since)}", gate.too_early))
-    if gate.sector is not None:
-        tests.append((f"profile.get('sector') != {src.const(gate.sector)}", gate.other_sector))
+        tests.append((f"as_of < {src.const(gate.since)}", gate.too_early, False))
+    if gate.sector is not None:   # the not-applicable verdicts are worded from the profile
+        tests.append((f"profile.get('sector') != {src.const(gate.sector)}", gate.other_sector, True))
     if applies is not None:
-        tests.append((f"not {_expr(applies, None, {}, src)}", gate.out_of_scope))
+        tests.append((f"not {_expr(applies, None, {}, src)}", gate.out_of_scope, True))
     body, names = [], {}
     for i, (name, fact, cond, alias, base) in enumerate(selections):
         out = names[name] = f"s{i}"
@@ -416,8 +416,9 @@ def compile_runner(gate, applies, selections, decide, finding, static):
     sel = "{" + ", ".join(f"{src.const(n)}: {v}" for n, v in names.items()) + "}"
     body.append(f"v = {src.const(decide)}({sel}, evidence, as_of)")
     lines = ["def run(profile, facts, e, evidence, as_of):"]
-    for i, (test, verdict) in enumerate(tests):
-        lines += [f"    {'if' if i == 0 else 'elif'} {test}:", f"        v = {src.const(verdict)}"]
+    for i, (test, verdict, of_profile) in enumerate(tests):
+        made = f"{src.const(verdict)}(profile)" if of_profile else src.const(verdict)
+        lines += [f"    {'if' if i == 0 else 'elif'} {test}:", f"        v = {made}"]
     indent = "    "
     if tests:
         lines.append("    else:")

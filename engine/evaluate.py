@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from . import checks
+from . import checks, scope
 from . import conditions as C
 from .catalogue import in_force_from
 from .compile_native import Env, FactIndex, compile_runner
@@ -33,9 +33,9 @@ class Applicability:
         self.since = start[0] if start else None
         self.too_early = (NA, start[1], (), None) if start else None
         self.sector = rule.sector or None
-        self.other_sector = (NA, f"本规则适用于{rule.sector}企业", (), None)
-        self.out_of_scope = (NA, f"不在适用范围：{C.describe(rule.applies)}", (), None) \
-            if rule.applies is not None else None
+        # each a function profile -> verdict: the reason states the enterprise's own values
+        self.other_sector = scope.other_sector(rule.sector)
+        self.out_of_scope = scope.out_of_scope(rule.applies) if rule.applies is not None else None
 
     def verdict(self, profile: dict, as_of: date, applies: bool) -> tuple | None:
         """None when the rule applies; otherwise the 不适用 verdict. `applies` is the result of
@@ -43,9 +43,9 @@ class Applicability:
         if self.since is not None and as_of < self.since:
             return self.too_early
         if self.sector is not None and profile.get("sector") != self.sector:
-            return self.other_sector
+            return self.other_sector(profile)
         if not applies:
-            return self.out_of_scope
+            return self.out_of_scope(profile)
         return None
 
 

@@ -22,7 +22,7 @@ from .loader import Document, load_file
 from .resources import checklists_dir, rules_dir
 from .validate import schema_errors
 
-DATA_DIRS = {"clauses", "catalogue"}  # data under rules/ that is not rules
+DATA_DIRS = {"clauses", "catalogue", "wording"}  # data under rules/ that is not rules
 CHECK_CONDITIONS = {  # where each check kind keeps its conditions, and which fact `field:` means
     "exists": [("where", "fact")],
     "frequency": [("where", "fact")],

@@ -281,7 +281,9 @@ class TestProfile:
 
     def test_fail_shows_values(self, book):
         f = status(book, {"enterprise": {"safety_body": False, "safety_staff": 1}}, "FX-PROFILE")
-        assert f.status == "不符合" and "safety_staff=1" in f.reason
+        # the enterprise's own values in Chinese (rules/wording/profile.yaml), never field=value
+        assert f.status == "不符合" and "专兼职安全生产管理人员 1 人" in f.reason and "企业未设安全生产管理机构" in f.reason
+        assert "safety_staff" not in f.reason
 
     def test_absent_fields_insufficient(self, book):
         assert status(book, {"enterprise": {}}, "FX-PROFILE").status == "证据不足"

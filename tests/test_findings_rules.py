@@ -186,3 +186,67 @@ def test_key_enterprise_is_on_every_result_table_and_json(tmp_path):
     CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", "--format", "json", "--out", str(out), *files])
     results = json.loads(out.read_text(encoding="utf-8"))["results"]
     assert [r["enterprise"]["key_enterprise"]["key"] for r in results] == [True, False]
+
+
+# ---- reasons in the inspector's words (item 5 of the brief: 不适用 states the enterprise's value) ----
+
+import re  # noqa: E402
+
+from yinhuan.loader import load_file  # noqa: E402
+from yinhuan.ruletest import example_evidence  # noqa: E402
+
+FIELD_PATH = re.compile(r"[A-Za-z_]+\.[A-Za-z_]+")        # flags.has_contractors, records.workers
+IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")    # safety_staff, gongmao_min_safety_staff
+
+
+def _all_reasons(book):
+    """(where, status, reason) of every finding over the bundled examples: every example enterprise
+    through every shipped checklist of its sector, and every rule's own examples."""
+    from yinhuan.evidence import load_evidence
+    from yinhuan.evaluate import compile_checklist
+    from conftest import REPO
+    compiled = {cid: (book.checklist(cid), compile_checklist(book, book.checklist(cid))) for cid in book.checklists}
+    files = sorted((REPO / "examples" / "enterprises").glob("*.yaml")) + sorted((REPO / "examples" / "criteria").glob("*.yaml"))
+    for path in files:
+        ev = load_evidence(path)
+        for cid, (cl, rules) in compiled.items():
+            if cl.sector != ev.profile["sector"]:
+                continue
+            for as_of in (ev.inspection.get("date") or cl.window[1], cl.window[1]):
+                for f in evaluate(rules, ev, cl, as_of):
+                    yield f"{path.name} {cid} {f.rule}", f.status, f.reason
+    for rule in book.rules.values():
+        cid = "mine-full-2023" if rule.sector == "非煤矿山" else "gongmao-full-2023"
+        cl = book.checklist(cid)
+        for ex in rule.examples:
+            ev = from_data(example_evidence(rule, ex))
+            when = parse_date(ex["as_of"]) if ex.get("as_of") else cl.window[1]
+            f = evaluate([compile_rule(rule, cl)], ev, cl, when)[0]
+            yield f"{rule.id} 示例“{ex.get('name')}”", f.status, f.reason
+
+
+def test_no_reason_shows_a_field_path_or_a_parameter_name(book):
+    params = {p for cl in book.checklists.values() for p in cl.params}
+    seen, bad = set(), []
+    for where, status, reason in _all_reasons(book):
+        seen.add(status)
+        if any(p in reason for p in params):
+            bad.append((where, status, reason))
+        # 证据不足 must name the missing field and record (issue 9), so only it may show a field path
+        elif status != "证据不足" and (FIELD_PATH.search(reason) or IDENTIFIER.search(reason)):
+            bad.append((where, status, reason))
+    assert {"不适用", "符合", "不符合", "未到期", "证据不足"} <= seen   # the scan saw every status
+    assert not bad, "\n".join(f"{w}: {s}：{r}" for w, s, r in bad[:30]) + f"\n共 {len(bad)} 处"
+
+
+def test_not_applicable_states_the_enterprises_own_value(book):
+    # no contractors on file, flag false: the reason is the enterprise's own fact
+    f = finding(book, "GM-4-OUTSOURCING-REVIEW", {"inspections": []}, profile={"flags": {"has_contractors": False}})
+    assert (f.status, f.reason) == ("不适用", "企业未登记外包外租单位（含委托、合作）")
+    # 80 employees, no high-risk domain, not a 危险物品 unit: all three stated, no condition shown
+    f = finding(book, "GM-2-SAFETY-DIRECTOR", profile={"employees": 80, "domains": ["有限空间"]})
+    assert f.status == "不适用"
+    assert f.reason == "涉及的领域：有限空间；企业未登记为危险物品单位；从业人员 80 人"
+    # a mine that stopped with no one working: its status, once
+    f = finding(book, "MINE-2-CAMPAIGN-PLAN", {"documents": []}, profile={"mine_status": "停产停建（无人作业）"})
+    assert (f.status, f.reason) == ("不适用", "矿山状态：停产停建（无人作业）")

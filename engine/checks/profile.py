@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import conditions as C
 from ..findings import FAIL, INSUFFICIENT, PASS
+from ..scope import value_text
 
 
 def selections(rule):
@@ -24,22 +25,6 @@ def prepare(rule, plan):
         absent = sorted({".".join(path) for path in fields if path[0] not in profile})
         if absent:
             return INSUFFICIENT, f"企业画像缺少 {'、'.join(absent)}，无法核查：{requirement}", (), None
-        values = "，".join(f"{'.'.join(path)}={_show(_get(profile, path))}" for path in fields)
-        return FAIL, f"未满足“{requirement}”（企业画像：{values}）", (), None
+        values = "；".join(value_text(path, profile) for path in fields)
+        return FAIL, f"未满足“{requirement}”（{values}）", (), None
     return decide
-
-
-def _get(profile: dict, path: tuple):
-    for part in path:
-        profile = profile.get(part) if isinstance(profile, dict) else None
-    return profile
-
-
-def _show(v) -> str:
-    if v in (None, "", []):
-        return "空"
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, list):
-        return "、".join(map(str, v))
-    return str(v)
