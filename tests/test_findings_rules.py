@@ -197,6 +197,7 @@ from yinhuan.ruletest import example_evidence  # noqa: E402
 
 FIELD_PATH = re.compile(r"[A-Za-z_]+\.[A-Za-z_]+")        # flags.has_contractors, records.workers
 IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")    # safety_staff, gongmao_min_safety_staff
+MISSING = re.compile(r"缺少[^；。]*")                          # "P2 缺少 审批时间（approved_at）"
 
 
 def _all_reasons(book):
@@ -232,8 +233,10 @@ def test_no_reason_shows_a_field_path_or_a_parameter_name(book):
         seen.add(status)
         if any(p in reason for p in params):
             bad.append((where, status, reason))
-        # 证据不足 must name the missing field and record (issue 9), so only it may show a field path
-        elif status != "证据不足" and (FIELD_PATH.search(reason) or IDENTIFIER.search(reason)):
+        # missing evidence must name the missing field and record (issue 9): 证据不足, and the
+        # "缺少 …" part of any reason, may show a field; nothing else may
+        elif status != "证据不足" and (FIELD_PATH.search(told := MISSING.sub("", reason))
+                                       or IDENTIFIER.search(told)):
             bad.append((where, status, reason))
     assert {"不适用", "符合", "不符合", "未到期", "证据不足"} <= seen   # the scan saw every status
     assert not bad, "\n".join(f"{w}: {s}：{r}" for w, s, r in bad[:30]) + f"\n共 {len(bad)} 处"

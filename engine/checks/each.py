@@ -90,7 +90,9 @@ def prepare(rule, plan):
     reqs = requirements(rule)
     names = [f"req{i}" for i in range(len(reqs))]
     kinds = field_types().get(c["fact"], {})
-    wording = c.get("requirements") or [phrase(r, labels, kinds) for r in reqs]
+    # a {param: ...} is worded by its value in this checklist, never by the parameter's name
+    wording = c.get("requirements") or [phrase(C.resolve_params(r, plan.checklist.params, ""), labels, kinds)
+                                        for r in reqs]
     # per requirement: (its wording, the fields it reads on the record, those fields' labels)
     plan_ = [(wording[i], reads(r, c.get("as")), labels) for i, r in enumerate(reqs)]
 
