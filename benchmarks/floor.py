@@ -598,11 +598,11 @@ MINE = {
     "MINE-3-WHO-HIRES-RESPONSIBLE": exists(
         "documents", lambda d: d.get("kind") == "无证人员招请责任制度" or _has_text(d.get("title"), "谁招请无证人员")
         or _contains(d.get("covers"), "谁招请无证人员，谁负责任")),
-    "MINE-4-CONTRACTOR-IN-SYSTEM": each(
+    "MINE-4-CONTRACTOR-IN-SYSTEM": only_if(_has_contractors, each(
         "contractors", [(lambda c: c.get("in_management_system") is True, ("in_management_system",)),
                         (lambda c: _on_or_after(c.get("last_checked_on"), MINE_CONTRACTOR_CHECKED_SINCE),
-                         ("last_checked_on",))]),
-    "MINE-4-CONTRACTOR-QUALIFIED-AGREEMENT": each("contractors", CONTRACTOR_OK),
+                         ("last_checked_on",))])),
+    "MINE-4-CONTRACTOR-QUALIFIED-AGREEMENT": only_if(_has_contractors, each("contractors", CONTRACTOR_OK)),
     "MINE-4-OUTSOURCING-INSPECTION": only_if(_has_contractors, exists(
         "inspections", lambda i: _has_text(i.get("kind"), "外包") and i.get("led_by") == "主要负责人",
         within=MINE_CAMPAIGN, by=SELF_CHECK_END)),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from yinhuan import conditions as C
 from yinhuan import creditcode
+from yinhuan.derived import DERIVED_FLAGS
 from yinhuan.evidence import FACT_TYPES, from_data
 from yinhuan.resources import schema
 from yinhuan.rulebook import load_rulebook
@@ -164,6 +165,7 @@ class Generator:
             records[section] = items
         if "workers" not in records:   # references must resolve; keep the roster when lists name it
             records["workers"] = [{"id": w, "name": f"员工{w}"} for w in ctx["workers"]]
+        _consistent_flags(prof.get("flags") or {}, records)
         answers = {}
         for rid in self.judgements:
             if r.random() < 0.7:
@@ -180,6 +182,18 @@ class Generator:
         if self.rng.random() < 0.2:   # valid_from is optional
             del cert["valid_from"]
         return cert
+
+
+def _consistent_flags(flags: dict, records: dict) -> None:
+    """A flag the records contradict is an input error (yinhuan.derived): drop such flags, so the
+    value is worked out from the records as a user's file would have it."""
+    for flag, (section, proves, empty_proves_false, _) in DERIVED_FLAGS.items():
+        recs = records.get(section)
+        if recs is None or flag not in flags:
+            continue
+        hit = any(proves(x) for x in recs)
+        if (flags[flag] is False and hit) or (flags[flag] is True and empty_proves_false and not recs):
+            del flags[flag]
 
 
 def generate(n: int, sector: str | None = None, seed: int = 2023, book=None) -> list[dict]:

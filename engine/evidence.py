@@ -20,6 +20,7 @@ from typing import Any
 
 from . import creditcode
 from .dates import BadDate, parse_date
+from .derived import derive_flags
 from .loader import Document, load_file, parse_text
 from .resources import schema
 from .validate import validate
@@ -222,6 +223,7 @@ def from_document(doc: Document) -> Evidence:
         if section == "workers":
             facts.setdefault("certificates", [])
     _check_references(facts, doc)
+    derive_flags(profile, facts, doc)
 
     answers = {}
     for rule_id, ans in (data.get("answers") or {}).items():

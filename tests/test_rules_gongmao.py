@@ -12,6 +12,7 @@ import pytest
 
 from yinhuan.dates import parse_date
 from yinhuan.evaluate import compile_rule, evaluate
+from yinhuan.errors import InputError
 from yinhuan.evidence import from_data
 from yinhuan.loader import load_file
 from yinhuan.ruletest import run_examples
@@ -108,8 +109,13 @@ BAD_CONTRACTOR = {"contractors": [{"id": "C1", "name": "某公司", "qualified":
                                      "GM-4-CONTRACTOR-AGREEMENT", "GM-4-CONTRACTOR-MANAGED"])
 def test_contractor_rules_only_with_contractors(book, checklist, rule_id):
     assert run(book, checklist, rule_id, BAD_CONTRACTOR, flags={"has_contractors": True}) == "不符合"
-    assert run(book, checklist, rule_id, BAD_CONTRACTOR, flags={"has_contractors": False}) == "不适用"
-    assert run(book, checklist, rule_id, BAD_CONTRACTOR) == "不适用"
+    # one fact: contractors on file mean the enterprise has contractors, flag written or not
+    assert run(book, checklist, rule_id, BAD_CONTRACTOR) == "不符合"
+    none = {**BAD_CONTRACTOR, "contractors": []}
+    assert run(book, checklist, rule_id, none) == "不适用"
+    assert run(book, checklist, rule_id, none, flags={"has_contractors": False}) == "不适用"
+    with pytest.raises(InputError, match="flags.has_contractors 为 false.*C1"):
+        run(book, checklist, rule_id, BAD_CONTRACTOR, flags={"has_contractors": False})
 
 
 def test_dormitory_exits_only_with_dormitory(book, checklist):

@@ -176,7 +176,10 @@ def test_outsourcing_inspection_only_with_contractors(book, checklist):
     rule = book.rules["MINE-4-OUTSOURCING-INSPECTION"]
     assert run(rule, checklist, {"flags": {"has_contractors": False}}, empty_records()).status == "不适用"
     assert run(rule, checklist, {}, empty_records()).status == "不适用"
-    assert run(rule, checklist, {"flags": {"has_contractors": True}}, empty_records()).status == "不符合"
+    with_contractor = {**empty_records(), "contractors": [{"id": "C1", "name": "某井巷工程公司"}]}
+    assert run(rule, checklist, {"flags": {"has_contractors": True}}, with_contractor).status == "不符合"
+    # one fact: a contractor on file means the mine has contractors, flag written or not
+    assert run(rule, checklist, {}, with_contractor).status == "不符合"
 
 
 def test_unmanned_idle_mines_are_out_of_scope(book, checklist, mine_rules):
@@ -184,7 +187,8 @@ def test_unmanned_idle_mines_are_out_of_scope(book, checklist, mine_rules):
     answers = {r.id: {"answer": "否"} for r in mine_rules if r.kind == "judgement"}
     for rule in mine_rules:
         f = run(rule, checklist, {"mine_status": "停产停建（无人作业）", "mine_types": ["地下", "尾矿库"],
-                                  "flags": {"has_contractors": True}}, empty_records(), answers)
+                                  "flags": {"has_contractors": True}},
+                {**empty_records(), "contractors": [{"id": "C1", "name": "某井巷工程公司"}]}, answers)
         assert f.status == "不适用", rule.id
     resumed = run(book.rules["MINE-7-STOP-EVACUATE-SYSTEM"], checklist,
                   {"mine_status": "停产停建（有人作业）"}, empty_records())
