@@ -82,6 +82,10 @@ def check(checklist_id, as_of, fmt, engine, ask, verbose, out, ledger_out, only,
         except BadDate as exc:
             raise InputError(str(exc), field="--as-of") from None
     evidences = [load_evidence(p) for p in evidence_files]  # validate every file before any output
+    for ev in evidences:  # a self-check workbook: made for this checklist, from these rules?
+        if getattr(ev, "workbook", None) is not None:
+            for warning in ev.workbook.for_checklist(runner.checklist.id, ev.file):
+                click.echo(f"警告：{warning}", err=True)
     if ask:
         evidences = [_ask(runner, ev, as_of) for ev in evidences]
     results = [runner.run(ev, as_of) for ev in evidences]
@@ -241,8 +245,10 @@ def demo(fmt, engine):
 def _register_reports():
     """The bureau's commands live with the report writers (yinhuan.reports); one entry point."""
     from .reports.cli import ledger, tally
+    from .workbook.cli import template
     main.add_command(tally)
     main.add_command(ledger)
+    main.add_command(template)
 
 
 _register_reports()

@@ -164,7 +164,15 @@ def observation_fields() -> dict[str, frozenset]:
 
 # ---- loading -------------------------------------------------------------------------------
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb")
+
+
 def load_evidence(path: str | Path) -> Evidence:
+    """An evidence file: YAML/JSON, or a filled self-check workbook (yinhuan.workbook, imported
+    only when one is given, so the engine's own imports stay free of openpyxl)."""
+    if str(path).lower().endswith(WORKBOOK_SUFFIXES):
+        from .workbook.read import load
+        return load(path)
     return from_document(load_file(path))
 
 
