@@ -98,6 +98,7 @@ def test_sheets_are_the_sections_the_rules_read():
 
 
 def test_every_schema_field_has_a_chinese_label_distinct_within_its_sheet():
+    assert not L.unlabelled(), f"add these evidence fields to workbook/labels.yaml: {L.unlabelled()}"
     for name, sheet in L.all_record_sheets().items():
         labels = [c.label for c in sheet.columns]
         assert len(labels) == len(set(labels)), name

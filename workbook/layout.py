@@ -18,6 +18,7 @@ Pure data: nothing here imports openpyxl, so the layout is cheap to compute and 
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -109,12 +110,25 @@ def labels() -> dict:
     return yaml.safe_load((Path(__file__).parent / "labels.yaml").read_text(encoding="utf-8"))
 
 
-def label_of(scope: str, key: str) -> str:
+def label_of(scope: str, key: str, description: str = "") -> str:
+    """The Chinese header of a field. A field added to the schema before labels.yaml names it gets
+    its description's first phrase (tests/test_workbook.py insists on a proper label)."""
     fields = labels()["fields"]
     for k in (f"{scope}.{key}", key):
         if k in fields:
             return fields[k]
-    raise KeyError(f"labels.yaml has no label for {scope}.{key}")
+    return re.split(r"[，,（(；;：: ]", description, maxsplit=1)[0] or key
+
+
+def unlabelled() -> list[str]:
+    """Fields of the evidence schema that labels.yaml does not name."""
+    fields = labels()["fields"]
+    cols = [("profile", c) for c in _columns("profile", _defs()["enterprise"])]
+    cols += [("inspection", c) for c in _columns("inspection", _defs()["inspection"])]
+    for sheet in all_record_sheets().values():
+        cols += [(sheet.section, c) for c in sheet.columns]
+    return sorted({f"{scope}.{c.key}" for scope, c in cols
+                   if f"{scope}.{c.key}" not in fields and c.key not in fields})
 
 
 def sheet_name(section: str, obs_kind: str | None = None) -> str:
@@ -168,7 +182,7 @@ def _column(scope: str, path: tuple, prop: dict, required: bool) -> Column:
         item = _resolve(p["items"])
         if item.get("type") in ("integer", "number"):
             kind = item["type"]
-    label = label_of(scope, ".".join(path))
+    label = label_of(scope, ".".join(path), prop.get("description") or p.get("description", ""))
     return Column(path=path, label=label, kind=kind, is_list=is_list, enum=vocabulary(prop),
                   required=required, hint=prop.get("description") or p.get("description", ""),
                   nullable=isinstance(t, list) and "null" in t)
