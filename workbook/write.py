@@ -28,6 +28,7 @@ from yinhuan.dates import parse_date
 from yinhuan.evidence import parse_datetime
 
 from . import layout as L
+from .safe import put
 
 INSTRUCTIONS, PROFILE, JUDGEMENTS, LISTS, SETTINGS = "填写说明", "企业基本情况", "判断项", "下拉选项", "设置"
 YES_NO = ("是", "否")
@@ -54,13 +55,6 @@ def yinhuan_version() -> str:
         return package_version("yinhuan")
     except PackageNotFoundError:
         return "0"
-
-
-def put(cell, value) -> None:
-    """Write one value as data, never as a formula: text that starts with = is kept as text."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
 
 
 # ---- hidden lists ------------------------------------------------------------------------------
