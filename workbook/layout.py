@@ -233,9 +233,7 @@ def _obs_def(kind: str) -> str:
 
 
 def _section_description(section: str) -> str:
-    if section == "certificates":
-        return "从业人员持有的证书，一行一张，以持证人编号对应“从业人员”表"
-    return _defs()[SECTION_DEFS[section]].get("description", "")
+    return labels()["notes"].get(section) or _defs()[SECTION_DEFS[section]].get("description", "")
 
 
 def known_obs_kinds() -> tuple:

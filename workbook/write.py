@@ -47,6 +47,7 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HINT_FONT = Font(size=8, color="666666")
 _TITLE_FONT = Font(size=14, bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_LEFT_WRAP = Alignment(wrap_text=True, vertical="top", horizontal="left")
 _DATE_FORMAT, _DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 
 
@@ -178,7 +179,6 @@ def _print_setup(ws, landscape: bool, title_rows: str | None = None) -> None:
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.5
     ws.oddFooter.center.text = "&A 第 &P 页，共 &N 页"
@@ -195,8 +195,19 @@ def _width(column: L.Column) -> float:
     return max(size, min(len(column.label) * 1.9 + 2, 20))
 
 
+def _display_width(text: str) -> int:
+    """Width in Excel character units: a Chinese character takes two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _fit_height(ws, row: int, texts_widths, line: float = 15.0) -> None:
+    """Set a row's height for its wrapped text: LibreOffice does not grow rows of a file it opens."""
+    lines = max([1] + [-(-_display_width(str(t)) // max(int(w) - 1, 1)) for t, w in texts_widths if t])
+    ws.row_dimensions[row].height = line * lines + 2
+
+
 def _instructions(ws, lay: L.Layout, send_to: str) -> None:
-    ws.column_dimensions["A"].width = 100
+    ws.column_dimensions["A"].width = 72
     lines = [
         (f"重大事故隐患专项排查整治 企业自查表", _TITLE_FONT),
         (f"检查清单：{lay.title}（{lay.checklist}）", Font(bold=True)),
@@ -226,6 +237,7 @@ def _instructions(ws, lay: L.Layout, send_to: str) -> None:
         cell.alignment = _WRAP
         if font:
             cell.font = font
+        _fit_height(ws, i, [(text, 72)], line=20 if font is _TITLE_FONT else 15)
     _print_setup(ws, landscape=False)
 
 
@@ -254,7 +266,8 @@ def _profile(ws, lists: Lists, lay: L.Layout, evidence: dict | None) -> None:
         _validation(ws, lists, column, f"B{i}", column.key)
         for c in range(1, 4):
             ws.cell(row=i, column=c).border = _BORDER
-            ws.cell(row=i, column=c).alignment = _WRAP
+            ws.cell(row=i, column=c).alignment = _LEFT_WRAP
+        _fit_height(ws, i, [(ws.cell(row=i, column=c).value, w) for c, w in ((1, 26), (2, 34), (3, 60))])
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 34
     ws.column_dimensions["C"].width = 60
@@ -317,6 +330,11 @@ def _records(ws, lists: Lists, sheet: L.Sheet, rows: list[dict] | None, none_mar
             cell._style = copy(styles[j - 1])   # one style per column, copied: setting each part is slow
             if i < len(rows):
                 _fill(cell, column, rows[i])
+        if i < len(rows):
+            _fit_height(ws, r, [(ws.cell(row=r, column=j).value, _width(c)) for j, c in enumerate(cols, start=1)
+                                if isinstance(ws.cell(row=r, column=j).value, str)])
+    _fit_height(ws, HEADER_ROW, [(c.label, _width(c)) for c in cols], line=14)
+    _fit_height(ws, HINT_ROW, [(_hint(c), _width(c) * 1.2) for c in cols], line=11)
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=2)
     ws.print_area = f"A1:{last}{FIRST_ROW + len(rows) + BLANK_ROWS - 1}"
     _print_setup(ws, landscape=len(cols) > 6, title_rows=f"{HEADER_ROW}:{HINT_ROW}")
@@ -346,6 +364,7 @@ def _judgements(ws, lists: Lists, lay: L.Layout, answers: dict) -> None:
             put(cell, v)
             cell.border, cell.alignment = _BORDER, _WRAP
         ws.cell(row=r, column=date_col).number_format = _DATE_FORMAT
+        _fit_height(ws, r, [(v, w) for v, w in zip(values, widths) if isinstance(v, str)])
     if lay.judgements:
         end = 2 + len(lay.judgements)
         answer = get_column_letter(answer_col)
