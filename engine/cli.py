@@ -67,8 +67,10 @@ def _write_out(text: str, out: str | None, what: str = "") -> None:
 @click.option("--ledger-out", "ledger_out", default=None,
               help="把判定为重大事故隐患的检查结果写成台账记录（records.hazards，供 yinhuan ledger export 读取）；多家企业时给目录")
 @click.option("--only", default=None, help="表格只列这些状态，逗号分隔，如 不符合,证据不足")
+@click.option("--db", default=None, help="把检查、检查结果和发现的重大事故隐患存入系统台账数据库（yinhuan db init 所建）")
+@click.option("--user", "actor", default=None, help="与 --db 合用：操作人用户名（默认 YINHUAN_USER 或当前登录名）")
 @click.argument("evidence_files", nargs=-1, required=True, type=click.Path())
-def check(checklist_id, as_of, fmt, engine, ask, verbose, out, ledger_out, only, evidence_files):
+def check(checklist_id, as_of, fmt, engine, ask, verbose, out, ledger_out, only, db, actor, evidence_files):
     """对一家或多家企业的证据文件运行检查清单。"""
     from .evidence import load_evidence
     from .render import render_result
@@ -89,6 +91,9 @@ def check(checklist_id, as_of, fmt, engine, ask, verbose, out, ledger_out, only,
     if ask:
         evidences = [_ask(runner, ev, as_of) for ev in evidences]
     results = [runner.run(ev, as_of) for ev in evidences]
+    if db is not None:
+        from .store.cli import store_check_results  # the store is a layer above the engine, loaded on demand
+        store_check_results(db, actor, results, checklist_id)
     if ledger_out:
         from .ledger_out import write_ledger_out
         for path, n in write_ledger_out(results, ledger_out):

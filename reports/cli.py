@@ -31,11 +31,13 @@ FORMATS = ("xlsx", "csv", "json")
 # ---- plain functions ---------------------------------------------------------------------
 
 def build_tally(paths, checklist: str, period: str, cumulative: bool = False, city: str | None = None,
-                districts_file: str | None = None) -> tuple[Tally, list[Hazard]]:
-    """Load and validate every input, then count. Raises InputError on the first bad input."""
+                districts_file: str | None = None, inputs: Inputs | None = None) -> tuple[Tally, list[Hazard]]:
+    """Load and validate every input, then count. Raises InputError on the first bad input.
+    `inputs`: already loaded (e.g. read back from the store by `tally --db`) instead of `paths`."""
     cl = layouts.resolve_checklist(checklist)
     per = make_period(period, cumulative, cl.window_from, cl.window_to)
-    inputs = load_inputs(paths)
+    if inputs is None:
+        inputs = load_inputs(paths)
     bureau = resolve_bureau(inputs, districts_file, city)
     sector = layouts.layout(cl.layout)["sector"]
     for ev in inputs.evidence:
@@ -95,13 +97,26 @@ def export_ledger(paths, period: str | None = None, cumulative: bool = False, di
     """One part per sector, each numbered from 1 and titled for its sector: hazards of 工贸 and of
     非煤矿山 enterprises are never filed under one title. Every 判定依据 is checked first."""
     hazards, inputs = evidence_hazards(paths)
+    return ledger_parts(hazards, {ev.profile["sector"] for ev in inputs.evidence}, period, cumulative, district, city)
+
+
+def ledger_parts(hazards: list[Hazard], sectors: set[str], period: str | None, cumulative: bool,
+                 district: str | None, city: str | None) -> list[LedgerPart]:
     chosen = select(hazards, period, cumulative, district)
     order = ["工贸", "非煤矿山"]
-    sectors = sorted({ev.profile["sector"] for ev in inputs.evidence}, key=lambda s: (s not in order, s))
     parts = [LedgerPart(s, ledger_title(s), numbered([row_from_hazard(h, city) for h in chosen if h.sector == s]))
-             for s in sectors]
+             for s in sorted(sectors, key=lambda s: (s not in order, s))]
     refuse_bad_basis([r for p in parts for r in p.rows])
     return [p for p in parts if p.rows] or parts[:1]
+
+
+def export_ledger_from_store(db: str, as_of: date, period: str | None = None, cumulative: bool = False,
+                             district: str | None = None, city: str | None = None) -> list[LedgerPart]:
+    """附件2 from the store's hazards as they stood on `as_of` (the same parts as from files)."""
+    from yinhuan.store.db import connect
+    from yinhuan.store.reporting import ledger_hazards
+    hazards = ledger_hazards(connect(db), as_of, district)
+    return ledger_parts(hazards, {h.sector for h in hazards}, period, cumulative, district, city)
 
 
 def ledger_rows(paths) -> list[LedgerRow]:
@@ -160,11 +175,21 @@ def _date_option(value: str | None, name: str) -> date | None:
 @click.option("--out", "out_dir", default=".", show_default=True, help="输出目录")
 @click.option("--format", "formats", default="xlsx,csv,json", show_default=True, help="输出格式，逗号分隔")
 @click.option("--filed-on", help="填报时间，默认统计期末")
-@click.argument("inputs", nargs=-1, required=True)
+@click.option("--db", default=None, help="从系统台账数据库汇总（yinhuan import / check --db 存入的记录），不再给文件")
+@click.argument("inputs", nargs=-1)
 @_exit_on_input_error
 def tally(checklist, period, cumulative, city, districts_file, explain_counter, district, out_dir,
-          formats, filed_on, inputs):
-    t, hazards = build_tally(inputs, checklist, period, cumulative, city, districts_file)
+          formats, filed_on, db, inputs):
+    loaded = None
+    if db is not None:
+        if inputs:
+            raise InputError("给了 --db 就不再给输入文件（先用 yinhuan import 导入）", None, None, "--db")
+        from yinhuan.store.db import connect
+        from yinhuan.store.reporting import inputs_from_store
+        loaded = inputs_from_store(connect(db))
+    elif not inputs:
+        raise InputError("缺少输入文件（或用 --db 从数据库汇总）", None, None, "INPUTS")
+    t, hazards = build_tally(inputs, checklist, period, cumulative, city, districts_file, loaded)
     if explain_counter:
         click.echo(explain(t, find_metric(explain_counter, t.layout), district))
         return
@@ -186,10 +211,21 @@ def ledger():
 @click.option("--city", help="企业未填 city 时的 市")
 @click.option("--out", "out", help="输出文件（.xlsx 或 .csv）；省略则把 CSV 打印到标准输出")
 @click.option("--filed-on", help="填报时间，默认统计期末（或最晚的发现时间）")
-@click.argument("inputs", nargs=-1, required=True)
+@click.option("--db", default=None, help="从系统台账数据库导出（含销号、延期等处理结果）")
+@click.option("--as-of", "as_of", default=None, help="与 --db 合用：导出该日的台账（默认今天）")
+@click.argument("inputs", nargs=-1)
 @_exit_on_input_error
-def ledger_export(period, cumulative, district, city, out, filed_on, inputs):
-    parts = export_ledger(inputs, period, cumulative, district, city)
+def ledger_export(period, cumulative, district, city, out, filed_on, db, as_of, inputs):
+    if db is not None:
+        if inputs:
+            raise InputError("给了 --db 就不再给输入文件", None, None, "--db")
+        parts = export_ledger_from_store(db, _date_option(as_of, "--as-of") or date.today(), period,
+                                         cumulative, district, city)
+        filed_on = filed_on or as_of
+    elif not inputs:
+        raise InputError("缺少输入文件（或用 --db 从数据库导出）", None, None, "INPUTS")
+    else:
+        parts = export_ledger(inputs, period, cumulative, district, city)
     rows = [r for p in parts for r in p.rows]
     filed = _date_option(filed_on, "--filed-on")
     if filed is None:

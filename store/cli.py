@@ -133,7 +133,188 @@ def users_list(db):
             click.echo(f"{u.username}\t{u.display_name}\t{um.ROLE_NAMES[u.role]}\t{u.district}")
 
 
+@click.command("import")
+@db_option
+@user_option
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+def import_(db, actor, files):
+    """导入文件到数据库：检查结果 JSON、企业证据文件、隐患台账（.xlsx/.csv）、局工作记录。
+
+    每个文件整份校验、整份导入（一个事务）；有错的文件整份拒绝，指出文件、行和字段；
+    同一文件重复导入不产生任何变化。"""
+    from . import db as dbm, importer
+    store = dbm.connect(db)
+    reports, refused = importer.import_files(store, files, actor_of(actor))
+    for r in reports:
+        click.echo(r.line())
+    for e in refused:
+        click.echo(f"错误：{e}（整份文件未导入）", err=True)
+    if refused:
+        raise SystemExit(2)
+
+
+def _day(value, name):
+    from datetime import date
+    from yinhuan.dates import BadDate, parse_date
+    from yinhuan.errors import InputError
+    if value is None:
+        return date.today()
+    try:
+        return parse_date(value)
+    except BadDate as exc:
+        raise InputError(str(exc), field=name) from None
+
+
+@click.group()
+def hazards():
+    """重大事故隐患：查询、查看历史、状态流转（发现→整改中→已整改(待验收)→已销号）、延期、挂牌督办。"""
+
+
+@hazards.command("list")
+@db_option
+@click.option("--district", help="区市")
+@click.option("--state", help="状态：发现、整改中、已整改(待验收)、已销号")
+@click.option("--overdue", is_flag=True, help="只列逾期未整改的（截至 --as-of）")
+@click.option("--listed/--not-listed", "listed", default=None, help="只列已挂牌督办的 / 未挂牌的")
+@click.option("--enterprise", help="企业：统一社会信用代码或名称中的字")
+@click.option("--as-of", "as_of", help="判断逾期的日期，默认今天")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def hazards_list(db, district, state, overdue, listed, enterprise, as_of, fmt):
+    """按条件列出隐患。"""
+    from . import db as dbm, service
+    day = _day(as_of, "--as-of")
+    store = dbm.connect(db)
+    rows = service.list_hazards(store, district=district, state=state, overdue_on=day if overdue else None,
+                                listed=listed, enterprise=enterprise, as_of=day)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    for h in rows:
+        flags = "".join(f"［{x}］" for x in (("逾期" if h["overdue"] else ""), ("挂牌" if h["listed_by"] else ""),
+                                             ("复现" if h["recurrences"] else "")) if x)
+        click.echo(f"#{h['id']}\t{h['state']}{flags}\t{h['district']}\t{h['enterprise']}\t"
+                   f"{h['found_on']} {h['found_by']}\t期限 {h['deadline'] or '未定'}\t{h['description']}")
+    click.echo(f"共 {len(rows)} 条")
+
+
+@hazards.command("show")
+@db_option
+@click.argument("hazard_id", type=int)
+@click.option("--as-of", "as_of", help="判断逾期和处罚建议的日期，默认今天")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def hazards_show(db, hazard_id, as_of, fmt):
+    """一条隐患的详情、每次发现、全部历史（谁、何时、依据）和执法建议。"""
+    from . import db as dbm, service
+    store = dbm.connect(db)
+    d = service.show_hazard(store, hazard_id, _day(as_of, "--as-of"))
+    if fmt == "json":
+        click.echo(json.dumps(d, ensure_ascii=False, indent=2, default=str))
+        return
+    h = d["hazard"]
+    click.echo(f"隐患 #{h['id']}：{h['description']}")
+    for label, key in (("企业", "enterprise"), ("统一社会信用代码", "credit_code"), ("区市", "district"),
+                       ("判定依据", "basis"), ("发现", "found"), ("状态", "state"), ("整改期限", "deadline"),
+                       ("整改责任人", "responsible"), ("整改措施", "measures"), ("挂牌督办", "listed"),
+                       ("完成整改", "rectified"), ("销号签字", "signed_off"), ("发现次数", "times_found"),
+                       ("销号后复现", "recurrences"), ("行政处罚", "penalties")):
+        if h.get(key) not in (None, "", {}, 0):
+            click.echo(f"  {label}：{h[key]}")
+    if h["overdue"]:
+        click.echo("  逾期：是")
+    click.echo("发现记录：")
+    for x in d["sightings"]:
+        click.echo(f"  {x['seen_on']} {x['found_by']}：{x['source']}")
+    click.echo("历史：")
+    for e in d["history"]:
+        click.echo(f"  #{e['seq']} {e['at']} {e['actor']} {e['what']}")
+    if d["suggestions"]:
+        click.echo("执法建议（仅供检查人员参考，不是处理决定）：")
+        for text, cite in d["suggestions"]:
+            click.echo(f"  - {text}（依据：{cite}）")
+
+
+@hazards.command("move")
+@db_option
+@user_option
+@click.argument("hazard_id", type=int)
+@click.argument("state")
+@click.option("--on", "on", help="操作日期，默认今天")
+@click.option("--note", default="", help="说明：验收意见、退回或重新打开的原因")
+@click.option("--rectified-on", "rectified_on", help="完成整改日期（改为已整改时必填）")
+@click.option("--responsible", default="", help="五到位：整改责任人")
+@click.option("--measures", default="", help="五到位：整改措施")
+@click.option("--funds", default="", help="五到位：整改资金")
+@click.option("--plan", "emergency_plan", default="", help="五到位：应急预案")
+@click.option("--deadline", help="五到位：整改期限（首次确定；之后只能延期）")
+@click.option("--principal", default="", help="销号：主要负责人签字（姓名）")
+@click.option("--safety-director", "safety_director", default="", help="销号：安全总监签字（姓名）")
+def hazards_move(db, actor, hazard_id, state, on, note, rectified_on, responsible, measures, funds,
+                 emergency_plan, deadline, principal, safety_director):
+    """把隐患改为另一状态；不合规的流转被拒绝并说明原因。"""
+    from . import db as dbm, service
+    store = dbm.connect(db)
+    h = service.move_hazard(store, actor_of(actor), hazard_id, state, _day(on, "--on"), note=note,
+                            rectified_on=_day(rectified_on, "--rectified-on") if rectified_on else None,
+                            signatures={"主要负责人": principal, "安全总监": safety_director},
+                            five={"responsible": responsible, "measures": measures, "funds": funds,
+                                  "plan": emergency_plan,
+                                  "deadline": _day(deadline, "--deadline") if deadline else None})
+    click.echo(f"隐患 #{h['id']} 已改为 {h['state']}")
+
+
+@hazards.command("extend")
+@db_option
+@user_option
+@click.argument("hazard_id", type=int)
+@click.option("--to", "new_deadline", required=True, help="新的整改期限")
+@click.option("--reason", required=True, help="延期理由")
+@click.option("--on", "on", help="批准日期，默认今天")
+def hazards_extend(db, actor, hazard_id, new_deadline, reason, on):
+    """延期（须应急管理局即管理员批准，写明理由和新期限）：整改期限唯一的暂停方式。"""
+    from . import db as dbm, service
+    store = dbm.connect(db)
+    h = service.extend_hazard(store, actor_of(actor), hazard_id, _day(new_deadline, "--to"), reason, _day(on, "--on"))
+    click.echo(f"隐患 #{h['id']} 整改期限延至 {h['deadline']}")
+
+
+@hazards.command("supervise")
+@db_option
+@user_option
+@click.argument("hazard_id", type=int)
+@click.option("--unit", required=True, help="挂牌督办单位（谁发现谁挂牌）")
+@click.option("--level", type=click.Choice(["部门", "政府"]), default="部门", show_default=True)
+@click.option("--on", "on", help="挂牌日期，默认今天")
+def hazards_supervise(db, actor, hazard_id, unit, level, on):
+    """挂牌督办（谁发现谁挂牌；涉及多部门的提请政府安委会挂牌）。"""
+    from . import db as dbm, service
+    store = dbm.connect(db)
+    h = service.supervise_hazard(store, actor_of(actor), hazard_id, unit, level, _day(on, "--on"))
+    click.echo(f"隐患 #{h['id']} 由 {h['listed_by']} 挂牌督办（{h['listed_level']}）")
+
+
+@hazards.command("penalty")
+@db_option
+@user_option
+@click.argument("hazard_id", type=int)
+@click.option("--note", required=True, help="处罚决定书文号或说明")
+@click.option("--on", "on", help="处罚日期，默认今天")
+def hazards_penalty(db, actor, hazard_id, note, on):
+    """记录对该隐患的一次行政处罚。"""
+    from . import db as dbm, service
+    store = dbm.connect(db)
+    h = service.penalise_hazard(store, actor_of(actor), hazard_id, _day(on, "--on"), note)
+    click.echo(f"隐患 #{h['id']} 已记录行政处罚（共 {h['penalties']} 次）")
+
+
+def store_check_results(db, actor, results, checklist_id) -> None:
+    """`check --db`: keep the results (called by the check command after it computed them)."""
+    from . import checkrun, db as dbm
+    store = dbm.connect(db)
+    for r in checkrun.store_results(store, results, checklist_id, actor_of(actor)):
+        click.echo("已存入数据库：" + r.line(), err=True)
+
+
 def register(main: click.Group) -> None:
     """Add the store's commands to the main CLI."""
-    for cmd in (db, users):
+    for cmd in (db, users, import_, hazards):
         main.add_command(cmd)

@@ -16,6 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,6 +35,8 @@ def _plain(v):
         return v.isoformat()
     if isinstance(v, (set, frozenset, tuple)):
         return list(v)
+    if isinstance(v, Decimal):
+        return str(v)
     if isinstance(v, bytes):
         return hashlib.sha256(v).hexdigest()
     raise TypeError(type(v).__name__)

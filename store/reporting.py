@@ -1,0 +1,85 @@
+"""The store read back as the reports' inputs, so `tally --db` and `ledger export --db` run the very
+computations of yinhuan.reports (nothing is re-implemented here).
+
+- Inspections come from the `inspections`/`findings` tables (imported findings files and
+  `check --db` runs alike), as the `Result` objects tally counts.
+- The enterprises' ledgers and the bureau's activity files are re-read from the documents kept
+  whole in the store, by the same loaders the files go through.
+- `ledger_hazards` turns the store's hazards (with their lifecycle) into the report's `Hazard`
+  records as they stood on a date.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from yinhuan.errors import InputError
+
+from . import models
+from .db import Store
+
+
+def inputs_from_store(store: Store):
+    from yinhuan.evidence import from_document
+    from yinhuan.loader import parse_text
+    from yinhuan.reports import activity as activity_mod
+    from yinhuan.reports.inputs import Inputs, FindingsFile, Result
+    inputs = Inputs()
+    with store.session() as s:
+        rows = s.scalars(select(models.Inspection).options(selectinload(models.Inspection.findings),
+                                                           selectinload(models.Inspection.enterprise))
+                         .order_by(models.Inspection.source_file, models.Inspection.source_index,
+                                   models.Inspection.id)).all()
+        by_checklist: dict[str, list] = {}
+        for r in rows:
+            p = r.profile
+            by_checklist.setdefault(r.checklist_id, []).append(Result(
+                file=r.source_file, index=r.source_index, line=r.source_line, evidence_file=r.evidence_file,
+                credit_code=r.enterprise.credit_code, name=p.get("name", r.enterprise.name),
+                district=p.get("district", r.enterprise.district), date=r.date, mode=r.mode or None,
+                statuses=tuple((f.rule, f.status) for f in r.findings),
+                failures=tuple((f.rule, tuple(f.counters)) for f in r.findings if f.status == "不符合")))
+        for cl, results in by_checklist.items():
+            inputs.findings.append(FindingsFile(file=f"数据库（{cl}）", checklist=cl, results=tuple(results)))
+        docs = s.scalars(select(models.Document).where(models.Document.kind.in_(("evidence", "activity")))
+                         .order_by(models.Document.id)).all()
+        for d in docs:
+            text = d.content.decode("utf-8-sig")
+            if d.kind == "evidence":
+                inputs.evidence.append(from_document(parse_text(text, d.filename)))
+            elif activity_mod.looks_like_csv(text[:4096]):
+                inputs.activities.append(activity_mod.from_document(activity_mod.parse_csv(text, d.filename)))
+            else:
+                inputs.activities.append(activity_mod.from_document(parse_text(text, d.filename)))
+    return inputs
+
+
+def ledger_hazards(store: Store, as_of: date, district: str | None = None):
+    """The store's hazards found on or before `as_of`, as the report's Hazard records, with the
+    state they had on that date (rectified only if rectified by then)."""
+    from yinhuan.reports.hazards import RECTIFIED, Hazard
+    out = []
+    with store.session() as s:
+        q = (select(models.Hazard).options(selectinload(models.Hazard.enterprise))
+             .where(models.Hazard.found_on <= as_of).order_by(models.Hazard.found_on, models.Hazard.id))
+        if district:
+            q = q.where(models.Hazard.district == district)
+        for h in s.scalars(q):
+            p = h.enterprise.profile
+            done = h.rectified_on is not None and h.rectified_on <= as_of
+            out.append(Hazard(
+                file="数据库", index=h.id, line=None, credit_code=h.enterprise.credit_code,
+                enterprise=h.enterprise.name, city=p.get("city", ""), district=h.district,
+                county=p.get("county", "") or h.district, sector=h.enterprise.sector,
+                industry=h.enterprise.industry, domains=tuple(p.get("domains", [])),
+                mine_types=tuple(p.get("mine_types", [])), id=f"隐患#{h.id}", description=h.description,
+                found_on=h.found_on, found_by=h.found_by, basis=h.basis, criterion=h.criterion,
+                onsite_action=h.onsite_action, admin_action=h.admin_action, listed_by=h.listed_by,
+                listed_level=h.listed_level, responsible=h.responsible, deadline=h.deadline,
+                measures=h.measures, status=RECTIFIED if done else ("整改中" if h.state != models.FOUND else "未整改"),
+                rectified_on=h.rectified_on if done else None))
+    if not out:
+        raise InputError(f"数据库中没有 {as_of} 及以前发现的重大事故隐患", field="--as-of")
+    return out
