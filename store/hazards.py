@@ -35,13 +35,13 @@ class Refused(InputError):
 
 # ---- identity ----------------------------------------------------------------------------------
 
-def _norm(text: str) -> str:
+def norm(text: str) -> str:
     t = (text or "").replace("(", "（").replace(")", "）")
     return re.sub(r"\s+", "", t)
 
 
 def identity_of(credit_code: str, basis: str, place: str = "") -> str:
-    return hashlib.sha256(f"{credit_code}|{_norm(basis)}|{_norm(place)}".encode()).hexdigest()
+    return hashlib.sha256(f"{credit_code}|{norm(basis)}|{norm(place)}".encode()).hexdigest()
 
 
 @dataclass
@@ -114,6 +114,8 @@ def register(s: Session, actor: str, ent: models.Enterprise, rec: Sighted) -> tu
     what = "again"
     if rec.found_by == "自查" and (hz.self_reported_on is None or rec.found_on < hz.self_reported_on):
         hz.self_reported_on = rec.found_on
+    if rec.criterion and not hz.criterion:
+        hz.criterion = rec.criterion
     if rec.found_by == "部门检查" and not hz.found_agency:
         hz.found_agency = rec.agency
     if hz.state == CLOSED and hz.closed_on and seen_on > hz.closed_on and rec.status != "已整改":

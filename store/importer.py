@@ -198,9 +198,11 @@ def _close_by_compliant_reinspection(s, actor, rep, ent, insp: models.Inspection
     met = {f.criterion for f in insp.findings if f.criterion and f.status == "符合"}
     if not met:
         return
+    cited = {hazards.norm(_citation(c)) for c in met}
     for hz in s.scalars(select(models.Hazard).where(models.Hazard.enterprise_id == ent.id,
-                                                    models.Hazard.criterion.in_(sorted(met)),
                                                     models.Hazard.state != models.CLOSED)):
+        if hz.criterion not in met and hazards.norm(hz.basis) not in cited:
+            continue
         if insp.date > hz.found_on:
             old = hz.state
             hz.state, hz.closed_on = models.CLOSED, insp.date
