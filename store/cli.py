@@ -306,6 +306,74 @@ def hazards_penalty(db, actor, hazard_id, note, on):
     click.echo(f"隐患 #{h['id']} 已记录行政处罚（共 {h['penalties']} 次）")
 
 
+@click.group()
+def plan():
+    """部门精准执法阶段检查计划：重点企业全覆盖（8月1日–11月30日）、其他工贸企业“双随机”抽查、进度。"""
+
+
+@plan.command("show")
+@db_option
+@click.option("--district", help="只看一个区市")
+@click.option("--as-of", "as_of", help="进度截至日期，默认今天")
+@click.option("--from", "lo", default="2023-08-01", show_default=True, help="全覆盖检查起始日")
+@click.option("--to", "hi", default="2023-11-30", show_default=True, help="全覆盖检查截止日")
+def plan_show(db, district, as_of, lo, hi):
+    """列出应全覆盖检查的企业（重点企业、非煤矿山）及进度：哪些尚未由部门检查。"""
+    from . import db as dbm, plan as pm
+    store = dbm.connect(db)
+    rows = [p for p in pm.enterprises(store, (_day(lo, "--from"), _day(hi, "--to")), _day(as_of, "--as-of"), district)
+            if pm.must_inspect(p)]
+    done = [p for p in rows if p.inspected_on]
+    click.echo(f"应全覆盖检查 {len(rows)} 家（{lo} 至 {hi}），已检查 {len(done)} 家，尚未检查 {len(rows) - len(done)} 家")
+    for p in rows:
+        state = "已检查 " + "、".join(d.isoformat() for d in p.inspected_on) if p.inspected_on else "尚未检查"
+        click.echo(f"{state}\t{p.district}\t{p.name}（{p.credit_code}）\t{p.label}")
+
+
+@plan.command("draw")
+@db_option
+@user_option
+@click.option("--count", type=int, help="抽查家数")
+@click.option("--ratio", type=float, help="抽查比例（0–1），与 --count 二选一")
+@click.option("--seed", help="随机种子（不给则随机生成；给出已公布的种子可重现抽签）")
+@click.option("--district", help="只在一个区市内抽")
+@click.option("--note", default="", help="说明，如 2023年8月工贸双随机抽查")
+def plan_draw(db, actor, count, ratio, seed, district, note):
+    """“双随机”抽取非重点工贸企业；种子、名单和抽中结果存入数据库并打印，任何人可重现。"""
+    from . import db as dbm, plan as pm
+    store = dbm.connect(db)
+    row = pm.draw(store, actor_of(actor), count=count, ratio=ratio, seed=seed, district=district, note=note)
+    who = pm.names(store)
+    click.echo(f"抽签 #{row.id}：种子 {row.seed}；从 {len(row.population)} 家非重点工贸企业中抽取 {len(row.drawn)} 家")
+    for code in row.drawn:
+        name, d = who.get(code, ("", ""))
+        click.echo(f"  {d}\t{name}（{code}）")
+    click.echo(f"重现：yinhuan plan replay {row.id}（或在同一企业名单上用 --seed {row.seed}）")
+
+
+@plan.command("replay")
+@db_option
+@click.argument("draw_id", type=int)
+def plan_replay(db, draw_id):
+    """按存储的种子和名单重新抽签，核对结果是否一致。"""
+    from . import db as dbm, plan as pm
+    row, same = pm.replay(dbm.connect(db), draw_id)
+    click.echo(f"抽签 #{row.id}（{row.drawn_at:%Y-%m-%d %H:%M} {row.drawn_by}，种子 {row.seed}）："
+               + ("重新抽签结果一致" if same else "重新抽签结果不一致！"))
+    if not same:
+        raise SystemExit(1)
+
+
+@plan.command("draws")
+@db_option
+def plan_draws(db):
+    """列出已存储的抽签。"""
+    from . import db as dbm, plan as pm
+    for row in pm.draws(dbm.connect(db)):
+        click.echo(f"#{row.id}\t{row.drawn_at:%Y-%m-%d %H:%M}\t{row.drawn_by}\t种子 {row.seed}\t"
+                   f"{len(row.drawn)}/{len(row.population)} 家\t{row.params.get('note') or ''}")
+
+
 def store_check_results(db, actor, results, checklist_id) -> None:
     """`check --db`: keep the results (called by the check command after it computed them)."""
     from . import checkrun, db as dbm
@@ -316,5 +384,5 @@ def store_check_results(db, actor, results, checklist_id) -> None:
 
 def register(main: click.Group) -> None:
     """Add the store's commands to the main CLI."""
-    for cmd in (db, users, import_, hazards):
+    for cmd in (db, users, import_, hazards, plan):
         main.add_command(cmd)
