@@ -70,7 +70,8 @@ def parse(path: str | Path) -> Parsed:
         raise InputError("文件不存在", str(path)) from None
     except OSError as exc:
         raise InputError(f"无法读取：{exc.strerror}", str(path)) from None
-    if looks_like_ledger(p):
+    if looks_like_ledger(p) and not (p.suffix.lower() == ".csv" and
+                                     activity_mod.looks_like_csv(raw[:4096].decode("utf-8-sig", errors="ignore"))):
         rows = read_ledger(p)
         _check_ledger_rows(rows)
         return Parsed("ledger", str(path), raw, rows)
