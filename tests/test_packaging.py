@@ -50,3 +50,23 @@ def test_installed_package_runs_from_another_folder(wheel, tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 1, r.stderr   # the demo enterprises include failing ones: exit 1, as check
     assert "检查清单 gongmao-2023" in r.stderr and "检查清单 mine-2023" in r.stderr and "不符合" in r.stdout
+
+
+def test_store_migrations_ship_and_run_from_another_folder(wheel, tmp_path):
+    """`yinhuan db init|upgrade|status` need the Alembic environment inside the installed package."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for f in ("env.py", "script.py.mako", "versions/0001_initial.py"):
+        assert f"yinhuan/store/migrations/{f}" in names
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(target))
+    code = ("import sys; from yinhuan.cli import main\n"
+            "for args in (['db', 'init', '--user', 'clerk'], ['db', 'upgrade'], ['db', 'status']):\n"
+            "    try:\n        main(args)\n    except SystemExit as e:\n        assert not e.code, e.code\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "已初始化数据库" in r.stdout and "结构版本：0001（最新 0001）" in r.stdout
+    assert (elsewhere / "yinhuan.db").exists()
