@@ -59,3 +59,45 @@ def _unlink(path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+class AtomicFile:
+    """A file written piece by piece (a streamed findings file) and still whole or not at all:
+    the pieces go to a temporary file beside the target, moved into place by commit(); discard()
+    (or an error) removes it and leaves the target untouched."""
+
+    def __init__(self, target: str | Path):
+        self.target = Path(target)
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent)
+        except OSError as exc:
+            raise InputError(f"无法写入：{exc.strerror or exc}", str(self.target)) from None
+        self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20)
+
+    def write(self, text: str) -> None:
+        try:
+            self.fh.write(text)
+        except OSError as exc:
+            self.discard()
+            raise InputError(f"无法写入：{exc.strerror or exc}", str(self.target)) from None
+
+    def commit(self) -> Path:
+        try:
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+            mode = self.target.stat().st_mode & 0o777 if self.target.exists() else 0o666 & ~_umask()
+            os.chmod(self.tmp, mode)
+            os.replace(self.tmp, self.target)
+        except OSError as exc:
+            self.discard()
+            raise InputError(f"无法写入：{exc.strerror or exc}", str(self.target)) from None
+        return self.target
+
+    def discard(self) -> None:
+        try:
+            self.fh.close()
+        except OSError:
+            pass
+        _unlink(self.tmp)

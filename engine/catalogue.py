@@ -93,7 +93,7 @@ class Catalogues:
 
 
 def load_catalogue_file(path: Path) -> Standard:
-    doc = load_file(path)
+    doc = load_file(path, aliases=True)
     validate(doc, "catalogue")
     d = doc.data
     s = d["standard"]

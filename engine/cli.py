@@ -24,7 +24,13 @@ def fail_input(exc: Exception) -> None:
 
 class Group(click.Group):
     """Turns InputError (and the rete guard's refusals) into a message and exit code 2; speaks
-    Chinese for click, and writes only characters the console can show (yinhuan.cli_text)."""
+    Chinese for click, and writes only characters the console can show (yinhuan.cli_text).
+
+    Commands of other layers are registered lazily (`lazy_command`): their module is imported
+    only when the command runs, so `yinhuan --help` and `yinhuan check` do not pay for openpyxl,
+    SQLAlchemy or the web framework."""
+
+    lazy: dict[str, tuple[str, str, str]] = {}
 
     def main(self, *args, **kwargs):
         from .cli_text import plain_streams, use_chinese
@@ -38,6 +44,35 @@ class Group(click.Group):
         except (InputError, EngineRefused) as exc:
             fail_input(exc)
 
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in self.lazy:
+            import importlib
+            module, attribute, _ = self.lazy[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx, formatter):
+        """The command list, lazy commands by their registered short help (nothing imported)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                if self.commands[name].hidden:
+                    continue
+                rows.append((name, self.commands[name].get_short_help_str(formatter.width - 6 - len(name))))
+            else:
+                rows.append((name, self.lazy[name][2]))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def lazy_command(name: str, module: str, attribute: str, short_help: str) -> None:
+    """Register `yinhuan NAME` as module.attribute, imported only when it runs."""
+    Group.lazy[name] = (module, attribute, short_help)
+
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(None, "-V", "--version", package_name="yinhuan", prog_name="yinhuan",
@@ -46,19 +81,12 @@ def main():
     """隐患（yinhuan）：重大事故隐患专项排查整治 规则化检查清单引擎。"""
 
 
-def _write_out(text: str, out: str | None, what: str = "") -> None:
-    if out:
-        from .atomic import write_bytes
-        click.echo(f"已写入 {write_bytes(Path(out), text)}{what}", err=True)
-    else:
-        click.echo(text)
-
-
 @main.command()
 @click.option("--checklist", "checklist_id", required=True, help="检查清单 id（见下方随包检查清单）")
 @click.option("--as-of", "as_of", default=None, help="评估日期（默认取证据中的检查日期，其次为考核期末）")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="输出格式：table 中文表格；json 供程序读取（格式见 docs/findings-format.md）")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table", show_default=True,
+              help="table：中文表格；json：一个文件含全部结果；jsonl：每行一家企业的结果（边检查边写出）")
+@click.option("--indent", type=click.IntRange(0, 8), default=None, help="json 缩进空格数（默认紧凑，不缩进）")
 @click.option("--engine", type=click.Choice(["native", "rete"]), default="native", show_default=True,
               help="求值引擎：native（默认）或 rete（durable-rules，需 pip install 'yinhuan[rete]'）")
 @click.option("--ask", is_flag=True, help="逐项询问尚未回答的判断项，并立即写回证据文件")
@@ -69,44 +97,69 @@ def _write_out(text: str, out: str | None, what: str = "") -> None:
 @click.option("--only", default=None, help="表格只列这些状态，逗号分隔，如 不符合,证据不足")
 @click.option("--db", default=None, help="把检查、检查结果和发现的重大事故隐患存入系统台账数据库（yinhuan db init 所建）")
 @click.option("--user", "actor", default=None, help="与 --db 合用：操作人用户名（默认 YINHUAN_USER 或当前登录名）")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
+              help="并行进程数（默认为 CPU 核数；输出与 --jobs 1 逐字节相同）")
+@click.option("--max-file-size", "max_file_size", default="20MB", show_default=True,
+              help="单个证据文件的大小上限，如 20MB、500KB")
+@click.option("--quiet", "-q", is_flag=True, help="不显示进度条和结束时的汇总行")
+@click.option("--skip-bad", "skip_bad", is_flag=True,
+              help="有文件被拒绝时仍写出其余企业的结果（被拒绝的文件列在 json 的 rejected 中），退出码按检查结果")
 @click.argument("evidence_files", nargs=-1, required=True, type=click.Path())
-def check(checklist_id, as_of, fmt, engine, ask, verbose, out, ledger_out, only, db, actor, evidence_files):
-    """对一家或多家企业的证据文件运行检查清单。"""
-    from .evidence import load_evidence
-    from .render import render_result
-    from .session import any_failed, findings_document, open_runner
+def check(checklist_id, as_of, fmt, indent, engine, ask, verbose, out, ledger_out, only, jobs, max_file_size,
+          quiet, skip_bad, db, actor, evidence_files):
+    """对一家或多家企业的证据文件运行检查清单。
 
-    runner = open_runner(checklist_id, engine)
+    有文件无法读取或校验不通过时，逐个报告（文件:行），其余文件照常检查；退出码为 2，且不写出 --out
+    文件（除非给了 --skip-bad）。"""
+    from .batch import Checker, Options, default_jobs, error_lines, run_batch, summary_line
+    from .loader import limits, parse_size
+
+    limits.max_file_size = parse_size(max_file_size)
     if as_of:
         from .dates import BadDate, parse_date
         try:
             parse_date(as_of)
         except BadDate as exc:
             raise InputError(str(exc), field="--as-of") from None
-    evidences = [load_evidence(p) for p in evidence_files]  # validate every file before any output
-    for ev in evidences:  # a self-check workbook: made for this checklist, from these rules?
-        if getattr(ev, "workbook", None) is not None:
-            for warning in ev.workbook.for_checklist(runner.checklist.id, ev.file):
-                click.echo(f"警告：{warning}", err=True)
-    if ask:
-        evidences = [_ask(runner, ev, as_of) for ev in evidences]
-    results = [runner.run(ev, as_of) for ev in evidences]
-    if db is not None:
-        from .store.cli import store_check_results  # the store is a layer above the engine, loaded on demand
-        store_check_results(db, actor, results, checklist_id)
-    if ledger_out:
+    options = Options(checklist_id, engine, as_of, fmt, verbose, _statuses(only), indent, limits.max_file_size)
+    checker = Checker(options)
+    files = [str(p) for p in evidence_files]
+    keep = bool(ask or ledger_out)      # these need each Result in this process
+    if jobs is None:
+        jobs = default_jobs() if len(files) >= 64 else 1
+    results = []
+
+    def in_process():
+        prepare = (lambda ev: _ask(checker.runner, ev, as_of)) if ask else None
+        for f in files:
+            o = checker.check(f, keep=keep, prepare=prepare)
+            if o.result is not None:
+                results.append(o.result)
+            yield o
+
+    summary = run_batch(checker, files, out, 1 if keep else jobs,
+                        progress=not quiet and len(files) > 1 and sys.stderr.isatty(),
+                        echo_error=lambda line: click.echo(f"错误：{line}", err=True),
+                        outcome_stream=in_process() if keep else None, skip_bad=skip_bad)
+    if ledger_out and results and (skip_bad or not summary["rejected"]):
         from .ledger_out import write_ledger_out
-        for path, n in write_ledger_out(results, ledger_out):
-            click.echo(f"已写入重大事故隐患台账记录 {path}（{n} 条）", err=True)
-    what = f"（{len(results)} 家企业）"
-    if fmt == "json":
-        _write_out(json.dumps(findings_document(runner, results), ensure_ascii=False, indent=2), out, what)
-    else:
-        _write_out("\n\n".join(render_result(r, verbose, _statuses(only)) for r in results), out, what)
-    sys.exit(EXIT_FAILED if any_failed(results) else 0)
+        try:
+            for path, n in write_ledger_out(results, ledger_out):
+                click.echo(f"已写入重大事故隐患台账记录 {path}（{n} 条）", err=True)
+        except InputError as exc:
+            for line in error_lines(exc):
+                click.echo(f"错误：{line}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+    if out and summary.get("written"):
+        click.echo(f"已写入 {out}（{summary['checked']} 家企业）", err=True)
+    if len(files) > 1 and not quiet:
+        click.echo(summary_line(summary, summary["seconds"]), err=True)
+    if summary["rejected"] and not skip_bad:
+        sys.exit(EXIT_BAD_INPUT)
+    sys.exit(EXIT_FAILED if summary["failed"] else 0)
 
 
-def _statuses(only: str | None) -> set[str] | None:
+def _statuses(only: str | None) -> frozenset[str] | None:
     from .findings import STATUSES
     if not only:
         return None
@@ -114,7 +167,7 @@ def _statuses(only: str | None) -> set[str] | None:
     unknown = wanted - set(STATUSES)
     if unknown:
         raise InputError(f"未知的状态 {'、'.join(sorted(unknown))}（可用：{'、'.join(STATUSES)}）", field="--only")
-    return wanted
+    return frozenset(wanted)
 
 
 def _ask(runner, evidence, as_of, by=None):
@@ -247,16 +300,10 @@ def demo(fmt, engine):
     sys.exit(EXIT_FAILED if failed else 0)
 
 
-def _register_reports():
-    """The bureau's commands live with the report writers (yinhuan.reports); one entry point."""
-    from .reports.cli import ledger, tally
-    from .workbook.cli import template
-    main.add_command(tally)
-    main.add_command(ledger)
-    main.add_command(template)
-
-
-_register_reports()
+lazy_command("tally", "yinhuan.reports.cli", "tally", "按通知附件汇总调度表（xlsx/csv/json），并可追溯每个数的来源。")
+lazy_command("ledger", "yinhuan.reports.cli", "ledger", "重大事故隐患台账（附件2）：导出与逐行检查。")
+lazy_command("template", "yinhuan.workbook.cli", "template",
+             "生成检查清单的企业自查表（Excel）：企业基本情况、清单规则读取的各类记录表、判断项。")
 
 
 def _register_store():

@@ -35,7 +35,7 @@ class ClauseFile:
 def load_clauses(path: Path) -> ClauseFile:
     """Load and validate one clause file; every problem (schema, duplicate id) is an InputError
     with file and line, so a bad clause file is reported like any other bad input."""
-    doc = load_file(path)
+    doc = load_file(path, aliases=True)
     errors = schema_errors(doc, "clauses")
     if errors:
         raise errors[0]

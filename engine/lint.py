@@ -17,7 +17,7 @@ from .rulebook import load_rulebook, rule_files
 def _is_checklist_dir(path: Path) -> bool:
     for f in sorted(path.glob("*.yaml"))[:3]:
         try:
-            data = load_file(f).data
+            data = load_file(f, aliases=True).data
         except InputError:
             continue
         if isinstance(data, dict) and "include" in data:

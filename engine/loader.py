@@ -1,9 +1,26 @@
-"""Stage 1, load: read YAML or JSON safely and remember where every value came from.
+"""Stage 1, load: read YAML or JSON safely, fast, within limits, and know where every value came from.
 
-We compose the YAML node tree with PyYAML's SafeLoader (no tags that build objects, so nothing in
-an input file can execute code) and build plain dicts/lists ourselves. While building we record
-the line of every mapping key and sequence item under its path, so later stages (JSON Schema,
-semantic checks, rule compilation) can point at `file:line` for any field they reject.
+Two readers, one result:
+- JSON files are read by the standard library's C parser (json.loads), about 10x faster than
+  any YAML parser. It keeps no line numbers, so a Document read this way keeps its text and works
+  out the lines only when a later stage asks for one (an error message): `Document.lines` re-reads
+  that one file with the line-tracking reader. Anything json.loads rejects (or a JSON file that is
+  really YAML) is read again by the line-tracking reader, which gives the located message.
+- YAML (and every re-read) is composed by libyaml (PyYAML's C parser, yaml.CSafeLoader: no tags
+  that build objects) and built into plain dicts and lists by `_Builder`, which records the line of
+  every mapping key and sequence item under its path, so later stages (JSON Schema, semantic
+  checks, rule compilation) point at `file:line` for any field they reject. A syntax error is
+  re-read by PyYAML's pure-Python parser only to word the message as before.
+
+Limits, each refused with one message naming the file and line (InputError, exit 2):
+- a file larger than `limits.max_file_size` (20 MB unless --max-file-size says otherwise);
+- nesting deeper than MAX_DEPTH levels (libyaml itself stops at 1000; json.loads at Python's
+  recursion limit; both become this message);
+- YAML anchors and aliases in evidence and other untrusted input (an alias bomb of a few hundred
+  bytes expands to gigabytes); rule authors' files may use them (`aliases=True`), bounded by a
+  budget of MAX_NODES built values;
+- integers longer than MAX_INT_DIGITS digits; lone UTF-16 surrogate escapes ("\\ud800"), which no
+  UTF-8 file can hold; NUL and other control characters (with their line).
 
 Choices that differ from yaml.safe_load, on purpose:
 - duplicate keys are an error (safe_load keeps the last one silently);
@@ -13,7 +30,8 @@ Choices that differ from yaml.safe_load, on purpose:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,25 +39,77 @@ import yaml
 
 from .errors import InputError
 
-Path_ = tuple  # a path into the document: keys and indexes
+MAX_FILE_SIZE = 20 * 1024 * 1024     # default of --max-file-size
+MAX_DEPTH = 64                       # evidence is 6 levels deep, rules about 20
+MAX_INT_DIGITS = 100
+MAX_NODES = 2_000_000                # values built from one file, aliases expanded
 
 
-@dataclass
+class Limits:
+    """The limits in force for this process (the CLI sets max_file_size from --max-file-size)."""
+
+    max_file_size: int = MAX_FILE_SIZE
+
+
+limits = Limits()
+
+
+def parse_size(text: str) -> int:
+    """'20MB', '500k', '1.5G' or a number of bytes -> bytes (for --max-file-size)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*", str(text), re.IGNORECASE)
+    if not m:
+        raise InputError(f"无法识别的大小 “{text}”，应为 20MB、500KB 或字节数", field="--max-file-size")
+    value = float(m.group(1)) * {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[m.group(2).lower()]
+    if value < 1:
+        raise InputError("大小上限应大于 0", field="--max-file-size")
+    return int(value)
+
+
+def size_text(n: int) -> str:
+    if n >= 1024 ** 2:
+        return f"{n / 1024 ** 2:.1f} MB".replace(".0 MB", " MB")
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB".replace(".0 KB", " KB")
+    return f"{n} 字节"
+
+
 class Document:
-    """A loaded file: its data plus a map from paths to 1-based line numbers."""
+    """A loaded file: its data plus a map from paths to 1-based line numbers.
 
-    data: Any
-    file: str
-    lines: dict[tuple, int] = field(default_factory=dict)
+    A file read by the fast JSON reader keeps its text instead, and `lines` is worked out from
+    it the first time it is read (only files with something to report pay for it)."""
+
+    __slots__ = ("data", "file", "_lines", "_text")
+
+    def __init__(self, data: Any, file: str, lines: dict | None = None, text: str | None = None):
+        self.data = data
+        self.file = file
+        self._lines = lines if lines is not None or text is not None else {}
+        self._text = text
+
+    @property
+    def lines(self) -> dict[tuple, int]:
+        if self._lines is None:
+            try:
+                self._lines = parse_yaml(self._text, self.file, aliases=True).lines
+            except InputError:
+                self._lines = {}
+            self._text = None
+        return self._lines
+
+    @lines.setter
+    def lines(self, value: dict) -> None:
+        self._lines, self._text = value, None
 
     def line_of(self, path: tuple | list) -> int | None:
         """Line of the deepest known ancestor of path (the field itself when recorded)."""
+        lines = self.lines
         p = tuple(path)
         while p:
-            if p in self.lines:
-                return self.lines[p]
+            if p in lines:
+                return lines[p]
             p = p[:-1]
-        return self.lines.get((), None)
+        return lines.get((), None)
 
     def error(self, message: str, path: tuple | list = (), field: str | None = None) -> InputError:
         return InputError(message, file=self.file, line=self.line_of(path),
@@ -57,40 +127,11 @@ def dotted(path: tuple | list) -> str | None:
     return out or None
 
 
+# ---- the line-tracking reader (libyaml nodes -> plain data) -------------------------------------
+
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}
 _STR_TAGS = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:str"}
-
-
-def _build(node: yaml.Node, path: tuple, lines: dict, file: str) -> Any:
-    if node.tag not in _PLAIN_TAGS:
-        raise InputError(f"不支持的 YAML 标签 {node.tag}（输入只能是普通数据）", file,
-                         node.start_mark.line + 1, dotted(path))
-    if isinstance(node, yaml.MappingNode):
-        out: dict = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise InputError("不支持 YAML 合并键 <<", file, key_node.start_mark.line + 1)
-            key = _build(key_node, path, {}, file)
-            if not isinstance(key, (str, int)) or isinstance(key, bool):
-                raise InputError(f"键必须是字符串，得到 {key!r}", file, key_node.start_mark.line + 1,
-                                 dotted(path))
-            key = str(key)
-            if key in out:
-                raise InputError(f"重复的键 “{key}”", file, key_node.start_mark.line + 1,
-                                 dotted(path + (key,)))
-            lines[path + (key,)] = key_node.start_mark.line + 1
-            out[key] = _build(value_node, path + (key,), lines, file)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for i, item in enumerate(node.value):
-            lines[path + (i,)] = item.start_mark.line + 1
-            items.append(_build(item, path + (i,), lines, file))
-        return items
-    # scalars
-    if node.tag in _STR_TAGS:
-        return node.value
-    return _SCALAR.construct_object(node)
+_INT_TAG = "tag:yaml.org,2002:int"
 
 
 class _ScalarConstructor(yaml.constructor.SafeConstructor):
@@ -100,42 +141,238 @@ class _ScalarConstructor(yaml.constructor.SafeConstructor):
 _SCALAR = _ScalarConstructor()
 
 
-def parse_text(text: str, file: str) -> Document:
-    """Parse YAML (or JSON, which PyYAML reads as YAML) text into a Document."""
+class _Builder:
+    """Plain dicts and lists from a composed node tree, the line of every key and item recorded.
+
+    Depth and the number of values built are bounded, so neither deep nesting nor aliases to
+    aliases (in files that may have them) can exhaust the stack or the memory."""
+
+    def __init__(self, file: str, lines: dict):
+        self.file = file
+        self.lines = lines
+        self.budget = MAX_NODES
+
+    def fail(self, message: str, node: yaml.Node, path: tuple = ()) -> InputError:
+        return InputError(message, self.file, node.start_mark.line + 1, dotted(path))
+
+    def build(self, node: yaml.Node, path: tuple, depth: int = 0) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise self.fail(f"展开后的值超过 {MAX_NODES:,} 个（别名引用过多）", node, path)
+        tag = node.tag
+        if tag not in _PLAIN_TAGS:
+            raise self.fail(f"不支持的 YAML 标签 {tag}（输入只能是普通数据）", node, path)
+        if isinstance(node, yaml.ScalarNode):
+            if tag in _STR_TAGS:
+                return node.value
+            if tag == _INT_TAG and len(node.value) > MAX_INT_DIGITS:
+                raise self.fail(f"整数过长（{len(node.value):,} 位），最多 {MAX_INT_DIGITS} 位", node, path)
+            return _SCALAR.construct_object(node)
+        if depth >= MAX_DEPTH:
+            raise self.fail(f"嵌套过深：超过 {MAX_DEPTH} 层", node)
+        lines = self.lines
+        if isinstance(node, yaml.MappingNode):
+            out: dict = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self.fail("不支持 YAML 合并键 <<", key_node)
+                key = self.build(key_node, path, depth + 1)
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    raise self.fail(f"键必须是字符串，得到 {key!r}", key_node, path)
+                key = str(key)
+                if key in out:
+                    raise self.fail(f"重复的键 “{key}”", key_node, path + (key,))
+                lines[path + (key,)] = key_node.start_mark.line + 1
+                out[key] = self.build(value_node, path + (key,), depth + 1)
+            return out
+        items = []
+        for i, item in enumerate(node.value):
+            lines[path + (i,)] = item.start_mark.line + 1
+            items.append(self.build(item, path + (i,), depth + 1))
+        return items
+
+
+def _line_at(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+_CONTROL = re.compile(r"unacceptable character #x([0-9a-fA-F]{4})")
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> InputError:
+    """libyaml/PyYAML report a control character by its offset: say which, and on which line."""
+    m = _CONTROL.search(str(exc))
+    what, line = "不允许的字符", None
+    if m:   # libyaml counts the offset in bytes: find the character itself
+        what = f"U+{m.group(1).upper()}"
+        pos = text.find(chr(int(m.group(1), 16)))
+        line = _line_at(text, pos) if pos >= 0 else None
+    return InputError(f"含有不允许的控制字符 {what}（YAML/JSON 文本中只能出现可打印字符、换行和制表符）", file, line)
+
+
+def _check_text(text: str, file: str) -> None:
+    """What no parser should see: NUL bytes, lone surrogate escapes."""
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise InputError("含有 NUL 字符（U+0000）：这不是文本文件，或文件已损坏", file, _line_at(text, nul))
+    if "\\u" in text or "\\U" in text:
+        for m in _SURROGATE.finditer(text):
+            if m.group("pair") is None and _escaped(text, m.start()):
+                raise InputError(f"字符串中有孤立的代理项转义 {m.group('esc')}（不是合法的 Unicode 字符）",
+                                 file, _line_at(text, m.start()))
+
+
+# a UTF-16 surrogate escape, and the low surrogate that may complete it
+_SURROGATE = re.compile(r"(?P<esc>\\u[dD][89abAB][0-9a-fA-F]{2}|\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\U0000[dD][89a-fA-F][0-9a-fA-F]{2})"
+                        r"(?P<pair>(?<=[89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})?")
+
+
+def _escaped(text: str, pos: int) -> bool:
+    """True when the backslash at pos starts an escape (an even number of backslashes before it)."""
+    n = 0
+    while pos - n - 1 >= 0 and text[pos - n - 1] == "\\":
+        n += 1
+    return n % 2 == 0
+
+
+def _check_events(text: str, file: str, aliases: bool) -> None:
+    """Refuse anchors and aliases before anything is built: libyaml's event stream holds one event
+    at a time, so an alias bomb is refused in milliseconds, never expanded."""
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            line = event.start_mark.line + 1
+            if not aliases:
+                raise InputError(f"不允许使用 YAML 锚点或别名（&{event.anchor} / *{event.anchor}）："
+                                 "证据文件中每个值须直接写出", file, line)
+
+
+def parse_yaml(text: str, file: str, aliases: bool = False) -> Document:
+    """The line-tracking reader: libyaml's nodes built into plain data with every line recorded."""
+    _check_text(text, file)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if "&" in text or "*" in text:
+            _check_events(text, file, aliases)
+        node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, file) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise InputError(f"YAML/JSON 语法错误：{exc.problem or exc}", file, line) from None
+        raise _syntax_error(exc, text, file) from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML/JSON 语法错误：{exc}", file) from None
     if node is None:
         raise InputError("文件为空", file, 1)
     lines: dict = {(): node.start_mark.line + 1}
     try:
-        data = _build(node, (), lines, file)
+        data = _Builder(file, lines).build(node, ())
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise InputError(f"无法解析的值：{exc.problem}", file, line) from None
+    except ValueError as exc:   # e.g. a number Python cannot represent
+        raise InputError(f"无法解析的值：{exc}", file) from None
     return Document(data=data, file=file, lines=lines)
 
 
-def load_file(path: str | Path) -> Document:
-    """Read and parse one file; every failure is an InputError naming the file."""
-    p = Path(path)
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> InputError:
+    """Word a syntax error as PyYAML's pure-Python parser does (only this rejected file is re-read
+    by it); libyaml's own nesting limit becomes our depth message."""
+    if "maximum nesting depth" in str(exc):
+        mark = exc.problem_mark or exc.context_mark
+        return InputError(f"嵌套过深：超过 {MAX_DEPTH} 层", file, mark.line + 1 if mark else None)
     try:
-        raw = p.read_bytes()
+        yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as py_exc:
+        exc = py_exc
+    except (yaml.YAMLError, RecursionError):
+        pass
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    return InputError(f"YAML/JSON 语法错误：{exc.problem or exc}", file, line)
+
+
+# ---- the fast JSON reader --------------------------------------------------------------------
+
+class _Reread(Exception):
+    """json.loads met something only the line-tracking reader can word (a duplicate key, a huge
+    integer, NaN): read the file again with it."""
+
+
+def _object(pairs: list) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Reread
+    return out
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_INT_DIGITS:
+        raise _Reread
+    return int(text)
+
+
+def _constant(text: str):
+    raise _Reread
+
+
+def _too_deep(data: Any) -> bool:
+    """Deeper than MAX_DEPTH? Walked level by level, without recursion, looking at containers only
+    (json.loads itself stops only at Python's recursion limit)."""
+    level = [data]
+    for _ in range(MAX_DEPTH):
+        below = []
+        for value in level:
+            below += [x for x in (value.values() if type(value) is dict else value)
+                      if type(x) is dict or type(x) is list]
+        if not below:
+            return False
+        level = below
+    return True
+
+
+def parse_text(text: str, file: str, aliases: bool = False) -> Document:
+    """Parse YAML or JSON text into a Document: JSON by json.loads when it is JSON, else YAML."""
+    if not text.strip():
+        raise InputError("文件为空", file, 1)
+    if text.lstrip()[:1] in ("{", "["):
+        _check_text(text, file)
+        try:
+            data = json.loads(text, object_pairs_hook=_object, parse_int=_int, parse_constant=_constant)
+        except (ValueError, RecursionError, _Reread):
+            data = _Reread
+        if data is not _Reread and not (type(data) in (dict, list) and _too_deep(data)):
+            return Document(data=data, file=file, text=text)
+    return parse_yaml(text, file, aliases)
+
+
+def load_file(path: str | Path, aliases: bool = False, max_size: int | None = None) -> Document:
+    """Read and parse one file; every failure is an InputError naming the file.
+
+    aliases=True is for rule authors' files (rules, checklists, catalogue), which may use YAML
+    anchors; evidence and other input may not. --max-file-size (limits.max_file_size) bounds the
+    input files; rule authors' files keep the default bound."""
+    p = Path(path)
+    if max_size is None:
+        max_size = MAX_FILE_SIZE if aliases else limits.max_file_size
+    limit = max_size
+    try:
+        with p.open("rb") as fh:
+            raw = fh.read(limit + 1)
     except FileNotFoundError:
         raise InputError("文件不存在", str(path)) from None
     except IsADirectoryError:
         raise InputError("需要文件，得到的是目录", str(path)) from None
     except OSError as exc:
         raise InputError(f"无法读取：{exc.strerror}", str(path)) from None
+    if len(raw) > limit:
+        try:
+            size = size_text(p.stat().st_size)
+        except OSError:
+            size = f"超过 {size_text(limit)}"
+        raise InputError(f"文件过大（{size}），上限为 {size_text(limit)}（可用 --max-file-size 调整）",
+                         str(path)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"不是 UTF-8 编码的文本（第 {exc.start} 字节）", str(path)) from None
     if not text.strip():
         raise InputError("文件为空", str(path), 1)
-    return parse_text(text, str(path))
+    return parse_text(text, str(path), aliases)

@@ -92,6 +92,7 @@ class Rulebook:
     checklists: dict[str, Checklist] = field(default_factory=dict)
     counters: dict[str, dict] = field(default_factory=dict)
     problems: list[InputError] = field(default_factory=list)
+    version: str = ""       # the content digest of its files (cache.rulebook_version), when known
 
     def checklist(self, cid: str) -> Checklist:
         if cid not in self.checklists:
@@ -113,9 +114,21 @@ class Rulebook:
 def shipped_rulebook() -> Rulebook:
     """The rules and checklists installed with the package, loaded once per process; refuses to
     be used with problems in them."""
-    book = load_rulebook()
-    book.raise_problems()
-    return book
+    return cached_rulebook()
+
+
+def cached_rulebook(rules_root: Path | None = None, checklists_root: Path | None = None) -> Rulebook:
+    """A rulebook without problems, from the on-disk cache when its files have not changed (keyed
+    by their content: engine/cache.py), else loaded, checked and cached. Raises its problems."""
+    from .cache import cached_pickle, rulebook_version
+    version = rulebook_version(rules_root, checklists_root)
+
+    def build() -> Rulebook:
+        book = load_rulebook(rules_root, checklists_root)
+        book.raise_problems()
+        book.version = version
+        return book
+    return cached_pickle("rulebook", f"{version}|{rules_root}|{checklists_root}", build)
 
 
 def rule_files(root: Path) -> list[Path]:
@@ -150,7 +163,7 @@ def checklist_order(paths: list[Path]) -> list[Path]:
     ids: dict[str, Path] = {}
     for p in paths:
         try:
-            data = load_file(p).data
+            data = load_file(p, aliases=True).data
         except InputError:
             data = None
         if isinstance(data, dict):
@@ -185,7 +198,7 @@ def _load_counters(book: Rulebook, path: Path) -> None:
     if not path.exists():
         return
     try:
-        doc = load_file(path)
+        doc = load_file(path, aliases=True)
         for c in doc.data.get("counters", []):
             book.counters[c["label"]] = c
     except InputError as exc:
@@ -195,7 +208,7 @@ def _load_counters(book: Rulebook, path: Path) -> None:
 def _load_valid(book: Rulebook, path: Path, schema_name: str) -> Document | None:
     """Load a file and check it against its schema; problems go to the book, None is returned."""
     try:
-        doc = load_file(path)
+        doc = load_file(path, aliases=True)
     except InputError as exc:
         book.problems.append(exc)
         return None

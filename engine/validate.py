@@ -7,12 +7,11 @@ The wording table below turns jsonschema's validator keywords into short Chinese
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from functools import lru_cache
 
 import fastjsonschema
-import jsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 from .errors import InputError
 from .loader import Document
@@ -23,7 +22,7 @@ def _join(values) -> str:
     return "、".join(str(v) for v in values)
 
 
-def _message(err: jsonschema.ValidationError) -> str:
+def _message(err) -> str:
     v, val = err.validator, err.validator_value
     inst = err.instance
     if v == "required":
@@ -56,14 +55,17 @@ def _message(err: jsonschema.ValidationError) -> str:
 
 
 @lru_cache(maxsize=None)
-def validator(schema_name: str) -> Draft202012Validator:
+def validator(schema_name: str):
     """One validator per schema, built once: building one (and resolving its $refs) costs more
-    than validating a typical evidence file."""
+    than validating a typical evidence file. jsonschema is imported only here, when a file is
+    rejected or rules are checked (a run over valid evidence never needs it)."""
+    from jsonschema import Draft202012Validator
     return Draft202012Validator(schema(schema_name))
 
 
 def schema_errors(doc: Document, schema_name: str) -> list[InputError]:
     """Every schema violation in the document, located, in document order."""
+    from jsonschema.exceptions import best_match
     validator_ = validator(schema_name)
     out = []
     for err in validator_.iter_errors(doc.data):
@@ -87,7 +89,16 @@ def fast_check(schema_name: str):
     by JSON pointer), so it is compiled as draft-07; tests/test_validate.py checks the two agree."""
     s = copy.deepcopy(schema(schema_name))  # fastjsonschema edits the schema it compiles
     s["$schema"] = "http://json-schema.org/draft-07/schema#"
-    return fastjsonschema.compile(s)
+    from .cache import cached_code
+
+    def source():  # generating and compiling the evidence schema's code takes ~1 s: cached on disk
+        resolver, generator = fastjsonschema._factory(s, {})
+        return generator.global_state_code + "\n" + generator.func_code, resolver.get_scope_name()
+    key = hashlib.sha256(json.dumps(s, sort_keys=True).encode() + fastjsonschema.VERSION.encode()).hexdigest()
+    try:
+        return cached_code(f"schema-{schema_name}", key, source)
+    except Exception:  # a fastjsonschema without the generator we use: compile it here
+        return fastjsonschema.compile(s)
 
 
 def validate(doc: Document, schema_name: str) -> None:

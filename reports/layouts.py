@@ -18,7 +18,7 @@ LAYOUTS = Path(__file__).parent / "layouts"
 
 @lru_cache(maxsize=None)
 def _yaml(name: str) -> dict:
-    return load_file(LAYOUTS / f"{name}.yaml").data
+    return load_file(LAYOUTS / f"{name}.yaml", aliases=True).data
 
 
 def metrics() -> dict[str, dict]:

@@ -1,0 +1,155 @@
+"""An on-disk cache for what every run would otherwise rebuild: the checked rulebook and the
+compiled schema validators. A single `yinhuan check` spent most of its time re-reading and
+re-checking ~110 rule files and generating the evidence schema's validator; both are kept here.
+
+Entries are keyed by content, never by time: the rulebook by the digest of every rule and
+checklist file (`rulebook_version`), together with yinhuan's version and the digest of its own
+code and schemas, so an edited rule or an upgraded yinhuan is never served a stale entry. A cache
+that cannot be read or written is silently skipped: it only ever saves time.
+
+Where: $YINHUAN_CACHE_DIR, else $XDG_CACHE_HOME/yinhuan, else ~/.cache/yinhuan. The entries
+are pickles (and marshalled code), written atomically by this user into this user's folder;
+`YINHUAN_CACHE_DIR=off` turns the cache off.
+"""
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import pickle
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def cache_dir() -> Path | None:
+    env = os.environ.get("YINHUAN_CACHE_DIR")
+    if env:
+        return None if env.lower() in ("off", "0", "none") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "yinhuan"
+
+
+def _digest_files(paths, root: Path) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def rulebook_version(rules_root: Path | None = None, checklists_root: Path | None = None) -> str:
+    """The content digest of a rule set: every file under the rules folder (rules, counters,
+    clauses, catalogue) and every checklist, by relative path and bytes. Two runs with the same
+    rulebook version applied the same rules; it is written into every findings file
+    (`rulebook_version`) and is what the store records with a check."""
+    from .resources import checklists_dir, rules_dir
+    rules_root = Path(rules_root or rules_dir())
+    checklists_root = Path(checklists_root or checklists_dir())
+    h = hashlib.sha256()
+    for root in (rules_root, checklists_root):
+        files = sorted(root.rglob("*.yaml")) if root.exists() else []
+        h.update(_digest_files(files, root).encode() + b"\n")
+    return "sha256:" + h.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """yinhuan's version and the digest of its code and schemas: a cached object built by other code
+    is not reused."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        v = version("yinhuan")
+    except PackageNotFoundError:
+        v = "0"
+    files = sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".json") and "__pycache__" not in p.parts)
+    return f"{v}-{sys.version_info[0]}.{sys.version_info[1]}-{_digest_files(files, PACKAGE)[:16]}"
+
+
+def _path(kind: str, key: str) -> Path | None:
+    d = cache_dir()
+    if d is None:
+        return None
+    name = hashlib.sha256(f"{key}|{code_version()}".encode()).hexdigest()[:32]
+    return d / f"{kind}-{name}"
+
+
+def _read(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _write(path: Path | None, data: bytes) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass
+
+
+def cached_pickle(kind: str, key: str, build):
+    """build() once per key; later runs unpickle it. What build raises is raised (never cached)."""
+    path = _path(kind, key)
+    raw = _read(path)
+    if raw is not None:
+        try:
+            return pickle.loads(raw)
+        except Exception:   # a truncated or foreign entry: rebuild it
+            pass
+    value = build()
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return value
+    _write(path, data)
+    return value
+
+
+def cached_code(kind: str, key: str, build_source):
+    """A module's code object: build_source() -> (source, name) generated once per key, compiled
+    and marshalled; later runs load the bytecode. Returns the namespace after running it."""
+    path = _path(kind, key)
+    raw = _read(path)
+    code = name = None
+    if raw is not None:
+        try:
+            name, code = pickle.loads(raw)
+            code = marshal.loads(code)
+        except Exception:
+            code = None
+    if code is None:
+        source, name = build_source()
+        code = compile(source, f"<yinhuan {kind}>", "exec")
+        _write(path, pickle.dumps((name, marshal.dumps(code))))
+    namespace: dict = {}
+    exec(code, namespace)
+    return namespace[name]
+
+
+def clear() -> int:
+    """Remove every entry (yinhuan cache clear, and tests); returns how many were removed."""
+    d = cache_dir()
+    n = 0
+    if d is not None and d.exists():
+        for p in d.iterdir():
+            if p.is_file():
+                p.unlink()
+                n += 1
+    return n
