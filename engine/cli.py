@@ -107,11 +107,11 @@ def main():
 @click.argument("evidence_files", nargs=-1, required=True, type=click.Path())
 def check(checklist_id, as_of, fmt, indent, engine, ask, verbose, out, ledger_out, only, jobs, max_file_size,
           quiet, skip_bad, db, actor, evidence_files):
-    """对一家或多家企业的证据文件运行检查清单。
+    """对一家或多家企业的证据文件运行检查清单（可给目录：其中全部 .yaml/.yml/.json）。
 
     有文件无法读取或校验不通过时，逐个报告（文件:行），其余文件照常检查；退出码为 2，且不写出 --out
     文件（除非给了 --skip-bad）。"""
-    from .batch import Checker, Options, default_jobs, error_lines, run_batch, summary_line
+    from .batch import Checker, Options, default_jobs, error_lines, expand_paths, run_batch, summary_line
     from .loader import limits, parse_size
 
     limits.max_file_size = parse_size(max_file_size)
@@ -123,7 +123,9 @@ def check(checklist_id, as_of, fmt, indent, engine, ask, verbose, out, ledger_ou
             raise InputError(str(exc), field="--as-of") from None
     options = Options(checklist_id, engine, as_of, fmt, verbose, _statuses(only), indent, limits.max_file_size)
     checker = Checker(options)
-    files = [str(p) for p in evidence_files]
+    files = expand_paths(evidence_files)
+    if not files:
+        raise InputError("给出的目录中没有证据文件（*.yaml、*.yml、*.json）", field="EVIDENCE_FILES")
     keep = bool(ask or ledger_out)      # these need each Result in this process
     if jobs is None:
         jobs = default_jobs() if len(files) >= 64 else 1

@@ -42,8 +42,8 @@ def build_tally(paths, checklist: str, period: str, cumulative: bool = False, ci
     sector = layouts.layout(cl.layout)["sector"]
     for ev in inputs.evidence:
         if ev.profile["sector"] != sector:
-            raise ev.doc.error(f"企业行业类别为 {ev.profile['sector']}，与调度表（{sector}）不符",
-                               ("enterprise", "sector"))
+            raise ev.error(f"企业行业类别为 {ev.profile['sector']}，与调度表（{sector}）不符",
+                           ("enterprise", "sector"))
     t = compute(inputs, cl, bureau, per)
     hazards = [h for h in merge(inputs.evidence) if per.contains(h.found_on)]
     return t, hazards

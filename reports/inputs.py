@@ -16,12 +16,13 @@ from pathlib import Path
 from yinhuan import creditcode
 from yinhuan.dates import BadDate, parse_date
 from yinhuan.errors import InputError
-from yinhuan.evidence import Evidence, from_document as evidence_from_document
+from yinhuan.evidence import from_document as evidence_from_document
 from yinhuan.loader import Document, load_file
 from yinhuan.validate import validate
 
 from . import activity as activity_mod
 from .activity import ActivityFile, Bureau, not_listed
+from .hazards import LedgerSource
 
 
 def read_document(path: str | Path) -> Document:
@@ -61,9 +62,12 @@ def kind_of(doc: Document) -> str:
 
 @dataclass(frozen=True)
 class Result:
-    """One inspection's result as tally needs it (from a findings JSON file)."""
+    """One inspection's result as tally needs it (from a findings file).
 
-    file: str            # the findings JSON
+    Compact, because a bureau tallies 100,000 of them: the rule ids are one tuple shared by every
+    result of the same checklist, and the statuses one short string of codes beside it."""
+
+    file: str            # the findings file
     index: int
     line: int | None
     evidence_file: str   # the evidence file the result was computed from
@@ -72,7 +76,8 @@ class Result:
     district: str
     date: date
     mode: str | None
-    statuses: tuple[tuple[str, str], ...]               # (rule, status), every finding
+    rules: tuple[str, ...]                              # every finding's rule, shared
+    codes: str                                          # their statuses, one code each (STATUS_CODES)
     failures: tuple[tuple[str, tuple[str, ...]], ...]   # (rule, counters) of 不符合 findings
 
     @property
@@ -80,8 +85,32 @@ class Result:
         loc = f"{self.file}:{self.line}" if self.line else self.file
         return f"{loc} results[{self.index}]"
 
+    @property
+    def statuses(self) -> tuple[tuple[str, str], ...]:
+        return tuple(zip(self.rules, (STATUSES[c] for c in self.codes)))
+
     def status_of(self, rule: str) -> str | None:
-        return dict(self.statuses).get(rule)
+        i = _rule_index(self.rules).get(rule)
+        return None if i is None else STATUSES[self.codes[i]]
+
+
+STATUSES = {"a": "符合", "b": "不符合", "c": "不适用", "d": "证据不足", "e": "未到期"}
+STATUS_CODES = {v: k for k, v in STATUSES.items()}
+_SHARED: dict = {}   # one object per distinct rules tuple, district, counters tuple...
+
+
+def _shared(value):
+    return _SHARED.setdefault(value, value)
+
+
+_INDEX: dict[tuple, dict[str, int]] = {}
+
+
+def _rule_index(rules: tuple) -> dict[str, int]:
+    index = _INDEX.get(rules)
+    if index is None:
+        index = _INDEX[rules] = {r: i for i, r in enumerate(rules)}
+    return index
 
 
 @dataclass(frozen=True)
@@ -93,39 +122,125 @@ class FindingsFile:
 
 def findings_from_document(doc: Document) -> FindingsFile:
     validate(doc, "findings")
-    out = []
-    for i, r in enumerate(doc.data["results"]):
-        path = ("results", i)
-        ent = r["enterprise"]
-        problem = creditcode.problem(ent["credit_code"])
-        if problem:
-            raise doc.error(problem, path + ("enterprise", "credit_code"))
-        insp = r.get("inspection") or {}
-        raw_date, where = (insp.get("date"), path + ("inspection", "date"))
-        if raw_date is None:
-            raw_date, where = r.get("as_of"), path + ("as_of",)
-        if raw_date is None:
-            raise doc.error("缺少检查日期（inspection.date 或 as_of）", path)
-        try:
-            day = parse_date(raw_date)
-        except BadDate as exc:
-            raise doc.error(str(exc), where) from None
-        statuses, failures = [], []
-        for f in r["findings"]:
-            statuses.append((f["rule"], f["status"]))
-            if f["status"] == "不符合":
-                failures.append((f["rule"], tuple(f["counters"])))
-        out.append(Result(file=doc.file, index=i, line=doc.line_of(path),
-                          evidence_file=r.get("file", ""), credit_code=ent["credit_code"],
-                          name=ent["name"], district=ent["district"], date=day,
-                          mode=insp.get("mode"), statuses=tuple(statuses), failures=tuple(failures)))
+    out = [_result(doc, r, i) for i, r in enumerate(doc.data["results"])]
     return FindingsFile(file=doc.file, checklist=doc.data["checklist"]["id"], results=tuple(out))
+
+
+def _result(doc: Document, r: dict, i: int, path: tuple | None = None) -> Result:
+    """One validated result; `path` is where it sits in doc (results[i] unless streamed)."""
+    path = ("results", i) if path is None else path
+    ent = r["enterprise"]
+    problem = creditcode.problem(ent["credit_code"])
+    if problem:
+        raise doc.error(problem, path + ("enterprise", "credit_code"))
+    insp = r.get("inspection") or {}
+    raw_date, where = (insp.get("date"), path + ("inspection", "date"))
+    if raw_date is None:
+        raw_date, where = r.get("as_of"), path + ("as_of",)
+    if raw_date is None:
+        raise doc.error("缺少检查日期（inspection.date 或 as_of）", path)
+    try:
+        day = parse_date(raw_date)
+    except BadDate as exc:
+        raise doc.error(str(exc), where) from None
+    rules, codes, failures = [], [], []
+    for f in r["findings"]:
+        rules.append(f["rule"])
+        codes.append(STATUS_CODES[f["status"]])
+        if f["status"] == "不符合":
+            failures.append((_shared(f["rule"]), _shared(tuple(f["counters"]))))
+    return Result(file=doc.file, index=i, line=doc.line_of(path), evidence_file=r.get("file", ""),
+                  credit_code=ent["credit_code"], name=ent["name"], district=_shared(ent["district"]),
+                  date=day, mode=_shared(insp.get("mode")), rules=_shared(tuple(rules)), codes="".join(codes),
+                  failures=tuple(failures))
+
+
+# ---- findings files read as streams --------------------------------------------------------
+
+_STREAM_HEADS = ('{"yinhuan_findings":1', '{"yinhuan_result":1')
+
+
+def streamed_findings(path: str | Path) -> FindingsFile | None:
+    """A findings file written by `yinhuan check` (json: one result per line between its header
+    and its tail; jsonl: one result per line), read line by line so its size is not a limit and
+    only the compact Results are kept. None when the file is not in that layout."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            first = fh.readline(1 << 16)
+    except OSError:
+        return None
+    try:
+        head = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if head.startswith(_STREAM_HEADS[0]) and head.rstrip().endswith('"results":['):
+        layout = "json"
+    elif head.startswith(_STREAM_HEADS[1]):
+        layout = "jsonl"
+    else:
+        return None
+    file = str(path)
+    checklist, results = None, []
+    with p.open("r", encoding="utf-8-sig") as fh:
+        pending: list[str] = []      # the lines of a result written with --indent
+        for n, text in enumerate(fh, 1):
+            if layout == "json":
+                if n == 1:
+                    data = _parse_line(text.rstrip()[:-len('"results":[')] + '"results":[]}', file, n)
+                    checklist = _validated(data, file, n, "findings")["checklist"]["id"]
+                    continue
+                if pending or text.rstrip() == "{":
+                    pending.append(text)
+                    if not text.startswith("}"):
+                        continue
+                    n, text = n - len(pending) + 1, "".join(pending)
+                    pending = []
+                elif text.startswith("]"):
+                    break
+                text = text.rstrip().rstrip(",")
+            elif not text.strip():
+                continue
+            data = _parse_line(text, file, n)
+            if layout == "jsonl":
+                if not isinstance(data, dict) or data.get("yinhuan_result") != 1:
+                    raise InputError("jsonl 检查结果的每一行都应是一家企业的结果（yinhuan_result: 1）", file, n)
+                cid = data.get("checklist")
+                if checklist is None:
+                    checklist = cid
+                elif cid != checklist:
+                    raise InputError(f"同一文件中的结果来自不同的检查清单（{checklist}、{cid}）", file, n, "checklist")
+            doc = Document(data={"yinhuan_findings": 1, "checklist": {"id": str(checklist)}, "results": [data]},
+                           file=file, lines={(): n})
+            _validated(doc.data, file, n, "findings", index=len(results))
+            results.append(_result(doc, data, len(results), ("results", 0)))
+    if checklist is None:
+        raise InputError("检查结果文件中没有任何结果", file, 1)
+    return FindingsFile(file=file, checklist=checklist, results=tuple(results))
+
+
+def _parse_line(text: str, file: str, n: int):
+    import json
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"不是合法的 JSON：{exc}", file, n) from None
+
+
+def _validated(data, file: str, n: int, schema: str, index: int | None = None):
+    try:
+        validate(Document(data=data, file=file, lines={(): n}), schema)
+    except InputError as exc:
+        if index is not None and exc.field and exc.field.startswith("results[0]"):
+            exc.field = f"results[{index}]" + exc.field[len("results[0]"):]
+        raise
+    return data
 
 
 @dataclass
 class Inputs:
     findings: list[FindingsFile] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: list[LedgerSource] = field(default_factory=list)   # profile and ledger of each
     activities: list[ActivityFile] = field(default_factory=list)
 
     @property
@@ -137,12 +252,16 @@ def load_inputs(paths) -> Inputs:
     """Load every input, each by its content; the first bad input raises InputError."""
     inputs = Inputs()
     for p in paths:
+        streamed = streamed_findings(p)
+        if streamed is not None:
+            inputs.findings.append(streamed)
+            continue
         doc = read_document(p)
         kind = kind_of(doc)
         if kind == "findings":
             inputs.findings.append(findings_from_document(doc))
-        elif kind == "evidence":
-            inputs.evidence.append(evidence_from_document(doc))
+        elif kind == "evidence":   # only its profile and ledger are kept
+            inputs.evidence.append(LedgerSource(evidence_from_document(doc)))
         else:
             inputs.activities.append(activity_mod.from_document(doc))
     return inputs
@@ -183,7 +302,5 @@ def resolve_bureau(inputs: Inputs, districts_file: str | None = None, city: str 
     for ev in inputs.evidence:
         d = ev.profile.get("district")
         if d not in bureau.districts:
-            line = ev.doc.line_of(("enterprise", "district")) if ev.doc else None
-            raise InputError(not_listed(d, bureau),
-                             ev.file, line, "enterprise.district")
+            raise ev.error(not_listed(d, bureau), ("enterprise", "district"))
     return bureau

@@ -147,3 +147,50 @@ def test_help_lists_every_command_without_importing_them():
     assert "tally" in r.stdout and "ledger" in r.stdout and "check" in r.stdout
     assert r.stdout.strip().endswith("False False False")
     assert invoke("tally", "--help").exit_code == 0
+
+
+def test_tally_reads_streamed_findings_as_it_reads_a_whole_document(tmp_path):
+    """jsonl, the streamed json and an indented json (read whole) give the same tables."""
+    bureau = ROOT / "examples" / "bureau"
+    evidence = sorted((bureau / "evidence").glob("gm-*.yaml"))
+    tables = []
+    for name, args in (("f.jsonl", ["--format", "jsonl"]), ("f.json", ["--format", "json"]),
+                       ("indented.json", ["--format", "json", "--indent", "2"])):
+        run(tmp_path, name, *args, *evidence)
+        out = tmp_path / f"out-{name}"
+        r = invoke("tally", "--checklist", "gongmao-2023", "--period", "2023-06", "--format", "json", "--out", out,
+                   bureau / "activity-gongmao.yaml", tmp_path / name)
+        assert r.exit_code == 0, r.output
+        tables.append(json.loads(next(out.glob("*.json")).read_text(encoding="utf-8")))
+    assert tables[0] == tables[1] == tables[2]
+    assert any(isinstance(v, int) and v > 0 for v in _values(tables[0]))
+
+
+def _values(x):
+    if isinstance(x, dict):
+        for v in x.values():
+            yield from _values(v)
+    elif isinstance(x, list):
+        for v in x:
+            yield from _values(v)
+    else:
+        yield x
+
+
+def test_a_bad_line_of_a_streamed_findings_file_is_located(tmp_path):
+    findings = tmp_path / "f.jsonl"
+    run(tmp_path, "f.jsonl", "--format", "jsonl", EXAMPLES / "gm-machinery.yaml", EXAMPLES / "gm-steel-smelting.yaml")
+    lines = findings.read_text(encoding="utf-8").splitlines()
+    row = json.loads(lines[1])
+    row["findings"][0]["status"] = "合格"
+    findings.write_text(lines[0] + "\n" + json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    r = invoke("tally", "--checklist", "gongmao-2023", "--period", "2023-06", "--out", tmp_path / "o",
+               ROOT / "examples" / "bureau" / "activity-gongmao.yaml", findings)
+    assert r.exit_code == 2 and f"{findings}:2:" in r.output and "results[1].findings[0].status" in r.output
+
+
+def test_a_folder_stands_for_its_evidence_files(tmp_path, files):
+    folder = files[0].parent
+    by_folder = run(tmp_path, "d.jsonl", "--format", "jsonl", "--jobs", "2", folder)
+    by_name = run(tmp_path, "n.jsonl", "--format", "jsonl", *sorted(folder.iterdir()))
+    assert by_folder == by_name and by_folder.count(b"\n") == 12

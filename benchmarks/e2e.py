@@ -1,0 +1,243 @@
+"""End to end, as a bureau runs it: the installed `yinhuan` over evidence files on disk.
+
+    python benchmarks/e2e.py [--n 10000 100000] [--jobs 2] [--dir /tmp/yinhuan-e2e]
+
+For each N it writes N synthetic 工贸 enterprises (benchmarks/generate.py, fixed seed; half
+JSON, half YAML; districts and inspection modes of the example bureau, so the tables have
+numbers), once, then times as subprocesses:
+
+1. `yinhuan check --checklist gongmao-2023 --format jsonl --out findings.jsonl DIR` (every finding
+   with its reason, cited records, clause and counters);
+2. `yinhuan tally --checklist gongmao-2023 --period 2023-12 --cumulative` over those findings and
+   the bureau's activity file (the dispatch tables as xlsx, csv and json);
+3. the floor: this same script with --floor, a plain loop that reads each file with the fastest
+   parser there is (json.loads; libyaml's CSafeLoader) and runs benchmarks/floor.py's hand-written
+   rules over it, writing nothing.
+
+It prints files/s, wall time and peak memory (RSS of the process and its workers together,
+sampled every 50 ms) of each, and the ratio of check + tally to the floor. Then the one-file
+check and `yinhuan --help`, best of five (rulebook cache warm). Figures: benchmarks/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+SEED = 2023
+DISTRICTS = ("环翠区", "文登区", "荣成市", "乳山市")     # examples/bureau/activity-gongmao.yaml
+ACTIVITY = ROOT / "examples" / "bureau" / "activity-gongmao.yaml"
+
+
+def yinhuan() -> str:
+    exe = Path(sys.executable).parent / "yinhuan"
+    return str(exe) if exe.exists() else (shutil.which("yinhuan") or "yinhuan")
+
+
+# ---- the files -------------------------------------------------------------------------------
+
+def write_files(n: int, folder: Path) -> Path:
+    """N enterprises under folder/evidence (reused when already written with this N and seed)."""
+    import yaml
+    import generate
+    ev = folder / "evidence"
+    marker = folder / "generated.json"
+    want = {"n": n, "seed": SEED, "sector": "工贸"}
+    if marker.exists() and json.loads(marker.read_text()) == want:
+        return ev
+    shutil.rmtree(folder, ignore_errors=True)
+    ev.mkdir(parents=True)
+    g = generate.Generator(None, SEED)
+    t = time.perf_counter()
+    for i in range(n):
+        data = g.enterprise(i, "工贸")
+        data["enterprise"]["district"] = DISTRICTS[i % len(DISTRICTS)]
+        insp = data.setdefault("inspection", {})
+        insp.setdefault("date", "2023-11-20")
+        insp["mode"] = "部门检查" if i % 3 else "自查"
+        sub = ev / f"{i // 1000:03d}"
+        sub.mkdir(exist_ok=True)
+        if i % 2:
+            text = yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False)
+            (sub / f"e{i:06d}.yaml").write_text(text, encoding="utf-8")
+        else:
+            (sub / f"e{i:06d}.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        if i and i % 10000 == 0:
+            print(f"  已生成 {i:,} 个文件（{time.perf_counter() - t:.0f} 秒）", flush=True)
+    marker.write_text(json.dumps(want))
+    return ev
+
+
+def evidence_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".json", ".yaml"))
+
+
+# ---- measuring a subprocess ------------------------------------------------------------------
+
+def _tree_rss(pid: int) -> int:
+    """RSS in bytes of pid and all its descendants, from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def measure(cmd: list[str], ok=(0,)) -> tuple[float, int]:
+    """(wall seconds, peak RSS of the process tree in bytes) of one run of cmd."""
+    peak = 0
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            done.wait(0.05)
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - t
+    done.set()
+    th.join()
+    if proc.returncode not in ok:
+        raise SystemExit(f"{' '.join(cmd[:4])} … 退出码 {proc.returncode}：\n{err.decode('utf-8', 'replace')[-2000:]}")
+    return wall, peak
+
+
+def best(cmd: list[str], times: int = 5, ok=(0,)) -> float:
+    return min(measure(cmd, ok)[0] for _ in range(times))
+
+
+# ---- the floor ---------------------------------------------------------------------------------
+
+def floor_run(folder: Path) -> None:
+    """Read every file with the fastest parser and run the hand-written rules: the floor."""
+    from types import SimpleNamespace
+    from datetime import date, datetime
+
+    import yaml
+    import floor
+    from yinhuan.evidence import field_types
+
+    kinds = field_types()
+    dates = {t: {f for f, k in fields.items() if k in ("date", "datetime") and "." not in f}
+             for t, fields in kinds.items()}
+
+    def day(v, kind_datetime=False):
+        if isinstance(v, (date, datetime)) or v is None:
+            return v
+        return datetime.fromisoformat(v) if kind_datetime or " " in v or "T" in v else date.fromisoformat(v)
+
+    def norm(obj, t):
+        for f in dates[t]:
+            if f in obj:
+                obj[f] = day(obj[f], kinds[t][f] == "datetime")
+        return obj
+
+    as_of = date(2023, 12, 31)
+    counts: dict = {}
+    for p in evidence_files(folder):
+        text = p.read_text(encoding="utf-8")
+        data = json.loads(text) if p.suffix == ".json" else yaml.load(text, Loader=yaml.CSafeLoader)
+        facts = {}
+        for section, items in (data.get("records") or {}).items():
+            out = facts.setdefault(section, [])
+            for raw in items:
+                fact = norm(dict(raw), section)
+                fact["_type"] = section
+                certs = fact.pop("certificates", None) if section == "workers" else None
+                out.append(fact)
+                for j, c in enumerate(certs or ()):
+                    cert = norm(dict(c), "certificates")
+                    cert.update(id=f"{fact['id']}#证书{j + 1}", worker=fact["id"], _type="certificates")
+                    facts.setdefault("certificates", []).append(cert)
+            if section == "workers":
+                facts.setdefault("certificates", [])
+        profile = dict(data["enterprise"])
+        profile.setdefault("domains", [])
+        profile.setdefault("flags", {})
+        answers = {k: dict(v, at=day(v.get("at"))) for k, v in (data.get("answers") or {}).items()}
+        ev = SimpleNamespace(profile=profile, facts=facts, answers=answers, inspection=data.get("inspection") or {})
+        for status, _ in floor.run_floor(ev, as_of, "gongmao-2023").values():
+            counts[status] = counts.get(status, 0) + 1
+    print(json.dumps(counts, ensure_ascii=False))
+
+
+# ---- the run ---------------------------------------------------------------------------------
+
+def mb(n: int) -> str:
+    return f"{n / 2 ** 20:,.0f} MB"
+
+
+def bench(n: int, base: Path, jobs: int | None) -> dict:
+    folder = base / f"n{n}"
+    print(f"\n== {n:,} 家工贸企业（seed {SEED}，一半 JSON 一半 YAML）：{folder}", flush=True)
+    ev = write_files(n, folder)
+    size = sum(p.stat().st_size for p in evidence_files(ev))
+    print(f"  证据文件共 {size / 2 ** 20:,.0f} MB，平均 {size / n / 1024:.1f} KB", flush=True)
+    out = folder / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    findings = out / "findings.jsonl"
+    check = [yinhuan(), "check", "--checklist", "gongmao-2023", "--format", "jsonl", "--quiet",
+             "--out", str(findings), str(ev)] + (["--jobs", str(jobs)] if jobs else [])
+    tally = [yinhuan(), "tally", "--checklist", "gongmao-2023", "--period", "2023-12", "--cumulative",
+             "--out", str(out / "tables"), str(ACTIVITY), str(findings)]
+    floor_cmd = [sys.executable, str(Path(__file__).resolve()), "--floor", str(ev)]
+    rows = {}
+    rows["check"] = measure(check, ok=(0, 1))
+    rows["tally"] = measure(tally)
+    rows["floor"] = measure(floor_cmd)
+    pipeline = rows["check"][0] + rows["tally"][0]
+    print(f"  {'阶段':<10}{'个/秒':>10}{'用时':>10}{'峰值内存':>12}")
+    for name, (wall, peak) in rows.items():
+        print(f"  {name:<10}{n / wall:>10,.0f}{wall:>9.1f}s{mb(peak):>12}")
+    print(f"  check+tally {n / pipeline:,.0f} 个/秒，{pipeline:.1f} 秒；floor 的 {pipeline / rows['floor'][0]:.1f} 倍"
+          f"；findings {findings.stat().st_size / 2 ** 20:,.0f} MB", flush=True)
+    return {"n": n, "rows": rows, "pipeline": pipeline}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="端到端基准：已安装的 yinhuan 处理磁盘上的证据文件")
+    ap.add_argument("--n", type=int, nargs="+", default=[10000])
+    ap.add_argument("--jobs", type=int, default=None, help="传给 yinhuan check --jobs（默认：CPU 核数）")
+    ap.add_argument("--dir", type=Path, default=Path("/tmp/yinhuan-e2e"))
+    ap.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.floor:
+        floor_run(a.floor)
+        return
+    a.dir.mkdir(parents=True, exist_ok=True)
+    example = ROOT / "examples" / "enterprises" / "gm-machinery.yaml"
+    one = [yinhuan(), "check", "--checklist", "gongmao-2023", str(example)]
+    measure(one, ok=(0, 1))   # warm the rulebook cache
+    print(f"yinhuan --help：{best([yinhuan(), '--help']):.3f} 秒（五次取最快）")
+    print(f"yinhuan check 一个文件：{best(one, ok=(0, 1)):.3f} 秒（五次取最快，规则缓存已建）")
+    for n in a.n:
+        bench(n, a.dir, a.jobs)
+
+
+if __name__ == "__main__":
+    main()
