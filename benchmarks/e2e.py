@@ -46,34 +46,53 @@ def yinhuan() -> str:
 
 # ---- the files -------------------------------------------------------------------------------
 
-def write_files(n: int, folder: Path) -> Path:
-    """N enterprises under folder/evidence (reused when already written with this N and seed)."""
+CHUNK = 1000
+_gen = None
+
+
+def _write_chunk(args) -> int:
+    """Files chunk*1000 … of one folder; each chunk has its own seed, so the files are the same
+    whichever process writes them."""
+    import random
     import yaml
     import generate
-    ev = folder / "evidence"
-    marker = folder / "generated.json"
-    want = {"n": n, "seed": SEED, "sector": "工贸"}
-    if marker.exists() and json.loads(marker.read_text()) == want:
-        return ev
-    shutil.rmtree(folder, ignore_errors=True)
-    ev.mkdir(parents=True)
-    g = generate.Generator(None, SEED)
-    t = time.perf_counter()
-    for i in range(n):
-        data = g.enterprise(i, "工贸")
+    global _gen
+    chunk, n, ev = args
+    if _gen is None:
+        _gen = generate.Generator(None, SEED)
+    _gen.rng = random.Random(SEED * 1000 + chunk)
+    sub = ev / f"{chunk:03d}"
+    sub.mkdir(exist_ok=True)
+    for i in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
+        data = _gen.enterprise(i, "工贸")
         data["enterprise"]["district"] = DISTRICTS[i % len(DISTRICTS)]
         insp = data.setdefault("inspection", {})
         insp.setdefault("date", "2023-11-20")
         insp["mode"] = "部门检查" if i % 3 else "自查"
-        sub = ev / f"{i // 1000:03d}"
-        sub.mkdir(exist_ok=True)
         if i % 2:
             text = yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False)
             (sub / f"e{i:06d}.yaml").write_text(text, encoding="utf-8")
         else:
             (sub / f"e{i:06d}.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        if i and i % 10000 == 0:
-            print(f"  已生成 {i:,} 个文件（{time.perf_counter() - t:.0f} 秒）", flush=True)
+    return chunk
+
+
+def write_files(n: int, folder: Path) -> Path:
+    """N enterprises under folder/evidence (reused when already written with this N and seed)."""
+    import multiprocessing
+    ev = folder / "evidence"
+    marker = folder / "generated.json"
+    want = {"n": n, "seed": SEED, "sector": "工贸", "chunk": CHUNK}
+    if marker.exists() and json.loads(marker.read_text()) == want:
+        return ev
+    shutil.rmtree(folder, ignore_errors=True)
+    ev.mkdir(parents=True)
+    t = time.perf_counter()
+    chunks = [(c, n, ev) for c in range((n + CHUNK - 1) // CHUNK)]
+    with multiprocessing.Pool(os.cpu_count() or 1) as pool:
+        for done, _ in enumerate(pool.imap_unordered(_write_chunk, chunks), 1):
+            if done % 10 == 0:
+                print(f"  已生成 {done * CHUNK:,} 个文件（{time.perf_counter() - t:.0f} 秒）", flush=True)
     marker.write_text(json.dumps(want))
     return ev
 

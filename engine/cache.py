@@ -87,6 +87,9 @@ def _read(path: Path | None) -> bytes | None:
         return None
 
 
+KEEP_PER_KIND = 8   # older entries of a kind (other rule sets, other code) are swept
+
+
 def _write(path: Path | None, data: bytes) -> None:
     if path is None:
         return
@@ -100,6 +103,11 @@ def _write(path: Path | None, data: bytes) -> None:
         except BaseException:
             os.unlink(tmp)
             raise
+        kind = path.name.rsplit("-", 1)[0] + "-"
+        same = sorted((p for p in path.parent.iterdir() if p.name.startswith(kind) and p != path),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in same[KEEP_PER_KIND - 1:]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass
 
@@ -153,3 +161,48 @@ def clear() -> int:
                 p.unlink()
                 n += 1
     return n
+
+
+class CodeTable:
+    """Code objects compiled from generated source, kept on disk by the source's digest: the
+    native evaluator generates one function per rule, and compiling ~60 of them is most of what a
+    one-file check would spend after the rulebook is cached. Written back once, at exit, when new
+    code was compiled (at most MAX entries: an edited rule set starts a fresh table)."""
+
+    MAX = 20_000
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.codes: dict | None = None
+        self.added = False
+
+    def compile(self, source: str, filename: str):
+        if self.codes is None:
+            self.codes = {}
+            raw = _read(_path(self.kind, "table"))
+            if raw is not None:
+                try:
+                    self.codes = pickle.loads(raw)
+                except Exception:
+                    self.codes = {}
+        key = hashlib.sha256(source.encode("utf-8")).digest()
+        data = self.codes.get(key)
+        if data is not None:
+            try:
+                return marshal.loads(data)
+            except Exception:
+                pass
+        code = compile(source, filename, "exec")
+        if not self.added:
+            import atexit
+            atexit.register(self.save)
+        if len(self.codes) >= self.MAX:
+            self.codes = {}
+        self.codes[key] = marshal.dumps(code)
+        self.added = True
+        return code
+
+    def save(self) -> None:
+        if self.added and self.codes is not None:
+            _write(_path(self.kind, "table"), pickle.dumps(self.codes, protocol=pickle.HIGHEST_PROTOCOL))
+            self.added = False

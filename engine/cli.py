@@ -152,7 +152,7 @@ def check(checklist_id, as_of, fmt, indent, engine, ask, verbose, out, ledger_ou
             for line in error_lines(exc):
                 click.echo(f"错误：{line}", err=True)
             sys.exit(EXIT_BAD_INPUT)
-    if out and summary.get("written"):
+    if out and summary.get("written") and not quiet:
         click.echo(f"已写入 {out}（{summary['checked']} 家企业）", err=True)
     if len(files) > 1 and not quiet:
         click.echo(summary_line(summary, summary["seconds"]), err=True)

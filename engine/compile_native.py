@@ -200,8 +200,15 @@ def compile_condition(node: Any, current: str | None, aliases: dict | None = Non
     return _function(f"def pred(f, e):\n    return {body}\n", src.ns, "pred")
 
 
+_CODE = None
+
+
 def _function(code: str, ns: dict, name: str):
-    exec(compile(code, "<yinhuan-condition>", "exec"), ns)  # code built from templates only
+    global _CODE
+    if _CODE is None:   # compiled code is kept on disk by its source (yinhuan.cache.CodeTable)
+        from .cache import CodeTable
+        _CODE = CodeTable("native-code")
+    exec(_CODE.compile(code, "<yinhuan-condition>"), ns)  # code built from templates only
     return ns[name]
 
 

@@ -19,7 +19,7 @@ from yinhuan.errors import InputError, InputErrors
 
 from . import csvjson, layouts, xlsx
 from yinhuan.atomic import write_all, write_bytes
-from .hazards import Hazard, merge
+from .hazards import Hazard, LedgerSource, merge
 from .inputs import Inputs, load_inputs, read_document, kind_of, resolve_bureau
 from .ledger import (ERROR, OVERDUE, UNKNOWN, BasisValidator, LedgerRow, catalogue_basis, check_rows, looks_like_ledger, numbered,
                      read_ledger, refuse_bad_basis, row_from_hazard, select)
@@ -131,7 +131,7 @@ def ledger_rows(paths) -> list[LedgerRow]:
         doc = read_document(p)
         if kind_of(doc) != "evidence":
             raise InputError("ledger check 接受台账（.xlsx/.csv）或企业证据文件", doc.file)
-        evidences.append(from_document(doc))
+        evidences.append(LedgerSource(from_document(doc)))   # its ledger only, not its records
     # one enterprise's ledger sent twice is one set of hazards, as in tally
     return rows + [row_from_hazard(h) for h in merge(evidences)]
 

@@ -100,7 +100,7 @@ def test_batch_reports_every_bad_file_and_checks_the_good_ones(tmp_path, files, 
 
 def test_quiet_and_no_progress_when_not_a_terminal(tmp_path, files):
     r = invoke("check", "--checklist", "gongmao-2023", "--format", "jsonl", "--out", tmp_path / "o", *files[:3])
-    assert "\r" not in r.output and r.output.count("\n") == 1 and "共 3 个文件" in r.output
+    assert "\r" not in r.output and r.output.count("\n") == 2 and "共 3 个文件" in r.output and "已写入" in r.output
     r = invoke("check", "--checklist", "gongmao-2023", "--format", "jsonl", "--quiet", "--out", tmp_path / "o", *files[:3])
     assert r.output == ""
 
@@ -194,3 +194,31 @@ def test_a_folder_stands_for_its_evidence_files(tmp_path, files):
     by_folder = run(tmp_path, "d.jsonl", "--format", "jsonl", "--jobs", "2", folder)
     by_name = run(tmp_path, "n.jsonl", "--format", "jsonl", *sorted(folder.iterdir()))
     assert by_folder == by_name and by_folder.count(b"\n") == 12
+
+
+def test_progress_line_on_a_terminal(capsys):
+    from yinhuan.batch import Progress
+    bar = Progress(10, enabled=True)
+    bar.update(10, failed=7, rejected=1)
+    bar.clear()
+    err = capsys.readouterr().err
+    assert "\r[" in err and "10/10 个文件" in err and "个/秒" in err and "不符合 7" in err and "拒绝 1" in err
+    quiet = Progress(10, enabled=False)
+    quiet.update(10, 7, 1)
+    assert capsys.readouterr().err == ""
+
+
+def test_generated_code_is_compiled_once_and_kept(tmp_path, monkeypatch):
+    import builtins
+    monkeypatch.setenv("YINHUAN_CACHE_DIR", str(tmp_path / "cache"))
+    first = cache.CodeTable("test-code")
+    ns: dict = {}
+    exec(first.compile("def f():\n    return 41 + 1\n", "<t>"), ns)
+    first.save()
+
+    def no_compile(*a, **k):
+        raise AssertionError("compiled again")
+    monkeypatch.setattr(builtins, "compile", no_compile)
+    ns2: dict = {}
+    exec(cache.CodeTable("test-code").compile("def f():\n    return 41 + 1\n", "<t>"), ns2)
+    assert ns["f"]() == ns2["f"]() == 42
