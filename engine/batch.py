@@ -72,9 +72,7 @@ class Checker:
         """The json document's fields before its results."""
         from .session import findings_document
         head = findings_document(self.runner, [])
-        del head["results"]
-        if self.version:
-            head["rulebook_version"] = self.version
+        del head["results"], head["summary"]    # written after the results
         return head
 
     def piece(self, result) -> str:
@@ -201,7 +199,7 @@ class Output:
         if self.sink is None:
             return
         if self.fmt == "json":
-            tail = {"rejected": rejected, "summary": summary}
+            tail = ({"rejected": rejected} if rejected else {}) | {"summary": summary}
             self.sink.write("\n]," + json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:] + "\n")
         elif self.fmt == "table":
             self.sink.write("\n")

@@ -50,8 +50,11 @@ class Group(click.Group):
     def get_command(self, ctx, name):
         if name not in self.commands and name in self.lazy:
             import importlib
+            from .cli_text import localise
             module, attribute, _ = self.lazy[name]
-            self.add_command(getattr(importlib.import_module(module), attribute), name)
+            cmd = getattr(importlib.import_module(module), attribute)
+            localise(cmd)   # what _localise() below does for the commands defined here
+            self.add_command(cmd, name)
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx, formatter):
@@ -65,7 +68,8 @@ class Group(click.Group):
             else:
                 rows.append((name, self.lazy[name][2]))
         if rows:
-            with formatter.section("Commands"):
+            from click import core   # its gettext name, which cli_text points at the Chinese table
+            with formatter.section(core._("Commands")):
                 formatter.write_dl(rows)
 
 

@@ -92,10 +92,17 @@ def findings_document(runner: Runner, results: list[Result]) -> dict:
     """What `check --format json` prints (docs/findings-format.md); `demo --format json` prints a
     list of these, one per checklist."""
     cl = runner.checklist
-    return {"yinhuan_findings": 1,
-            "checklist": {"id": cl.id, "title": cl.title, "sector": cl.sector,
-                          "window": [d.isoformat() for d in cl.window]},
-            "engine": runner.engine, "results": [r.to_json() for r in results]}
+    doc = {"yinhuan_findings": 1,
+           "checklist": {"id": cl.id, "title": cl.title, "sector": cl.sector,
+                         "window": [d.isoformat() for d in cl.window]},
+           "engine": runner.engine}
+    if getattr(runner.book, "version", ""):
+        doc["rulebook_version"] = runner.book.version   # which rules produced these findings
+    doc["results"] = [r.to_json() for r in results]
+    failed = [sum(f.status == FAIL for f in r.findings) for r in results]
+    doc["summary"] = {"files": len(results), "checked": len(results), "rejected": 0, "failed": sum(failed),
+                      "enterprises_failed": sum(1 for n in failed if n)}
+    return doc
 
 
 def any_failed(results: list[Result]) -> bool:
