@@ -55,7 +55,10 @@ class Group(click.Group):
             cmd = getattr(importlib.import_module(module), attribute)
             localise(cmd)   # what _localise() below does for the commands defined here
             self.add_command(cmd, name)
-        return super().get_command(ctx, name)
+        cmd = super().get_command(ctx, name)
+        if name in self.lazy and cmd is not None:
+            _fresh_help(cmd)
+        return cmd
 
     def format_commands(self, ctx, formatter):
         """The command list, lazy commands by their registered short help (nothing imported)."""
@@ -71,6 +74,18 @@ class Group(click.Group):
             from click import core   # its gettext name, which cli_text points at the Chinese table
             with formatter.section(core._("Commands")):
                 formatter.write_dl(rows)
+
+
+def _fresh_help(cmd) -> None:
+    """click caches each command's --help option with the wording of the time it was made; a
+    command of another module may have been run directly (tests, other tools) before our Chinese
+    wording was in force, so its cached option is dropped and made again."""
+    todo = [cmd]
+    while todo:
+        c = todo.pop()
+        if getattr(c, "_help_option", None) is not None:
+            c._help_option = None
+        todo.extend(getattr(c, "commands", {}).values())
 
 
 def lazy_command(name: str, module: str, attribute: str, short_help: str) -> None:
