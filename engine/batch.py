@@ -46,6 +46,7 @@ class Outcome:
     file: str
     piece: str | None = None
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     failed: int = 0                  # 不符合 findings
     result: object = None            # the Result itself, only when asked for (in-process runs)
 
@@ -87,15 +88,19 @@ class Checker:
     def check(self, path: str, keep: bool = False, prepare=None) -> Outcome:
         """Load, check and render one file; a bad file gives its messages instead."""
         from .evidence import load_evidence
+        warnings: list[str] = []
         try:
             evidence = load_evidence(path)
+            if getattr(evidence, "workbook", None) is not None:  # made for this checklist, from these rules?
+                warnings = list(evidence.workbook.for_checklist(self.runner.checklist.id, evidence.file))
             if prepare is not None:
                 evidence = prepare(evidence)
             result = self.runner.run(evidence, self.options.as_of)
         except InputError as exc:
-            return Outcome(str(path), errors=error_lines(exc))
+            return Outcome(str(path), errors=error_lines(exc), warnings=warnings)
         failed = sum(1 for f in result.findings if f.status == FAIL)
-        return Outcome(str(path), self.piece(result), failed=failed, result=result if keep else None)
+        return Outcome(str(path), self.piece(result), warnings=warnings, failed=failed,
+                       result=result if keep else None)
 
 
 def _seps(indent):
@@ -268,7 +273,7 @@ def summary_line(s: dict, seconds: float) -> str:
 
 
 def run_batch(checker: Checker, files: list[str], out: str | None, jobs: int, progress: bool,
-              echo_error, outcome_stream=None, skip_bad: bool = False) -> dict:
+              echo_error, outcome_stream=None, skip_bad: bool = False, echo_warning=None) -> dict:
     """Check every file and report every bad one; returns the summary (files, checked, rejected,
     failed findings, enterprises with a failure). The output file is written only if no file was
     bad, or with skip_bad (then it lists the rejected files after the results)."""
@@ -279,6 +284,10 @@ def run_batch(checker: Checker, files: list[str], out: str | None, jobs: int, pr
     stream = outcome_stream if outcome_stream is not None else outcomes(checker, files, jobs)
     try:
         for done, o in enumerate(stream, 1):
+            if o.warnings and echo_warning is not None:
+                bar.clear()
+                for line in o.warnings:
+                    echo_warning(line)
             if o.errors:
                 bar.clear()
                 for line in o.errors:

@@ -145,7 +145,7 @@ def check(checklist_id, as_of, fmt, indent, engine, ask, verbose, out, ledger_ou
     files = expand_paths(evidence_files)
     if not files:
         raise InputError("给出的目录中没有证据文件（*.yaml、*.yml、*.json）", field="EVIDENCE_FILES")
-    keep = bool(ask or ledger_out)      # these need each Result in this process
+    keep = bool(ask or ledger_out or db is not None)      # these need each Result in this process
     if jobs is None:
         jobs = default_jobs() if len(files) >= 64 else 1
     results = []
@@ -161,7 +161,11 @@ def check(checklist_id, as_of, fmt, indent, engine, ask, verbose, out, ledger_ou
     summary = run_batch(checker, files, out, 1 if keep else jobs,
                         progress=not quiet and len(files) > 1 and sys.stderr.isatty(),
                         echo_error=lambda line: click.echo(f"错误：{line}", err=True),
+                        echo_warning=lambda line: click.echo(f"警告：{line}", err=True),
                         outcome_stream=in_process() if keep else None, skip_bad=skip_bad)
+    if db is not None and results and (skip_bad or not summary["rejected"]):
+        from .store.cli import store_check_results  # the store is a layer above the engine, loaded on demand
+        store_check_results(db, actor, results, checklist_id)
     if ledger_out and results and (skip_bad or not summary["rejected"]):
         from .ledger_out import write_ledger_out
         try:

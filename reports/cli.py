@@ -19,7 +19,7 @@ from yinhuan.errors import InputError, InputErrors
 
 from . import csvjson, layouts, xlsx
 from yinhuan.atomic import write_all, write_bytes
-from .hazards import Hazard, LedgerSource, merge
+from .hazards import Hazard, LedgerSource, located, merge
 from .inputs import Inputs, load_inputs, read_document, kind_of, resolve_bureau
 from .ledger import (ERROR, OVERDUE, UNKNOWN, BasisValidator, LedgerRow, catalogue_basis, check_rows, looks_like_ledger, numbered,
                      read_ledger, refuse_bad_basis, row_from_hazard, select)
@@ -42,8 +42,8 @@ def build_tally(paths, checklist: str, period: str, cumulative: bool = False, ci
     sector = layouts.layout(cl.layout)["sector"]
     for ev in inputs.evidence:
         if ev.profile["sector"] != sector:
-            raise ev.error(f"企业行业类别为 {ev.profile['sector']}，与调度表（{sector}）不符",
-                           ("enterprise", "sector"))
+            raise located(ev, f"企业行业类别为 {ev.profile['sector']}，与调度表（{sector}）不符",
+                          ("enterprise", "sector"))
     t = compute(inputs, cl, bureau, per)
     hazards = [h for h in merge(inputs.evidence) if per.contains(h.found_on)]
     return t, hazards

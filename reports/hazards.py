@@ -94,6 +94,15 @@ class LedgerSource:
             return InputError(message, self.file, None, ".".join(path))
 
 
+def located(ev, message: str, path: tuple) -> InputError:
+    """A message about an evidence file's profile, at its line (a LedgerSource or an Evidence)."""
+    if isinstance(ev, LedgerSource):
+        return ev.error(message, path)
+    if ev.doc is not None:
+        return ev.doc.error(message, path)
+    return InputError(message, ev.file, None, ".".join(path))
+
+
 def hazards_of(ev: Evidence) -> list[Hazard]:
     """The hazard records of one evidence file, checked for the formula-breaking mistakes."""
     if isinstance(ev, LedgerSource):

@@ -22,7 +22,7 @@ from yinhuan.validate import validate
 
 from . import activity as activity_mod
 from .activity import ActivityFile, Bureau, not_listed
-from .hazards import LedgerSource
+from .hazards import LedgerSource, located
 
 
 def read_document(path: str | Path) -> Document:
@@ -60,7 +60,7 @@ def kind_of(doc: Document) -> str:
                      "或局工作记录（city、districts、activities）", doc.file, doc.line_of(()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Result:
     """One inspection's result as tally needs it (from a findings file).
 
@@ -79,6 +79,18 @@ class Result:
     rules: tuple[str, ...]                              # every finding's rule, shared
     codes: str                                          # their statuses, one code each (STATUS_CODES)
     failures: tuple[tuple[str, tuple[str, ...]], ...]   # (rule, counters) of 不符合 findings
+
+    def __init__(self, file, index, line, evidence_file, credit_code, name, district, date, mode,
+                 rules=(), codes="", failures=(), statuses=None):
+        """Either rules and codes, or statuses as (rule, status) pairs (as the store gives them)."""
+        if statuses is not None:
+            rules = tuple(r for r, _ in statuses)
+            codes = "".join(STATUS_CODES[st] for _, st in statuses)
+        values = dict(file=file, index=index, line=line, evidence_file=evidence_file, credit_code=credit_code,
+                      name=name, district=_shared(district), date=date, mode=_shared(mode), rules=_shared(tuple(rules)),
+                      codes=codes, failures=tuple(failures))
+        for k, v in values.items():
+            object.__setattr__(self, k, v)
 
     @property
     def where(self) -> str:
@@ -302,5 +314,5 @@ def resolve_bureau(inputs: Inputs, districts_file: str | None = None, city: str 
     for ev in inputs.evidence:
         d = ev.profile.get("district")
         if d not in bureau.districts:
-            raise ev.error(not_listed(d, bureau), ("enterprise", "district"))
+            raise located(ev, not_listed(d, bureau), ("enterprise", "district"))
     return bureau
