@@ -126,16 +126,17 @@ def rule_files(root: Path) -> list[Path]:
 
 
 def load_rulebook(rules_root: Path | None = None, checklists_root: Path | None = None,
-                  extra_rule_files: list[Path] = ()) -> Rulebook:
+                  extra_rule_files: list[Path] = (), extra_checklist_files: list[Path] = ()) -> Rulebook:
     rules_root = Path(rules_root or rules_dir())
     checklists_root = Path(checklists_root or checklists_dir())
     book = Rulebook()
     _load_counters(book, rules_root / "counters.yaml")
     for path in list(rule_files(rules_root)) + list(extra_rule_files):
         _load_rule_file(book, path)
-    if checklists_root.exists():
-        for path in checklist_order(sorted(checklists_root.glob("*.yaml"))):
-            _load_checklist(book, path)
+    shipped = sorted(checklists_root.glob("*.yaml")) if checklists_root.exists() else []
+    extra = [p for p in map(Path, extra_checklist_files) if p.resolve() not in {q.resolve() for q in shipped}]
+    for path in checklist_order(shipped + extra):
+        _load_checklist(book, path)
     # a mistyped source.implements id would silently leave a notice clause uncovered
     from .coverage import implements_problems
     book.problems.extend(implements_problems(book, rules_root))

@@ -88,14 +88,17 @@ def open_runner(checklist_id: str, engine: str = "native", book: Rulebook | None
     return Runner(book, book.checklist(checklist_id), engine)
 
 
-def findings_document(runner: Runner, results: list[Result]) -> dict:
+def findings_document(runner: Runner, results: list[Result], choice=None) -> dict:
     """What `check --format json` prints (docs/findings-format.md); `demo --format json` prints a
-    list of these, one per checklist."""
+    list of these, one per checklist. `rulebook` says what the results were computed with: the
+    rulebook's content digest, any rules or checklist file added, and the checklist's parameters."""
+    from .rulebook_choice import Choice
     cl = runner.checklist
+    choice = choice or Choice(runner.book, cl)
     return {"yinhuan_findings": 1,
             "checklist": {"id": cl.id, "title": cl.title, "sector": cl.sector,
                           "window": [d.isoformat() for d in cl.window]},
-            "engine": runner.engine, "results": [r.to_json() for r in results]}
+            "engine": runner.engine, "rulebook": choice.to_json(), "results": [r.to_json() for r in results]}
 
 
 def any_failed(results: list[Result]) -> bool:
