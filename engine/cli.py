@@ -314,6 +314,14 @@ class _LazyServe(click.Command):
 main.add_command(_LazyServe())
 
 
+def _register_examples():
+    from .examples_cmd import examples
+    main.add_command(examples)
+
+
+_register_examples()
+
+
 def _localise():
     """Chinese metavars and option descriptions, the shipped checklist ids on --checklist."""
     from .cli_text import localise
