@@ -102,6 +102,8 @@ def check(checklist, rules_dir, params, as_of, fmt, engine, ask, verbose, out, l
     evidences = [load_evidence(p) for p in evidence_files]  # validate every file before any output
     for ev in evidences:  # a self-check workbook: made for this checklist, from these rules?
         if getattr(ev, "workbook", None) is not None:
+            if ask:
+                raise InputError("--ask 只能把回答写回 YAML/JSON 证据文件；自查表请在其“判断项”表中填写回答", ev.file)
             for warning in ev.workbook.for_checklist(runner.checklist.id, ev.file):
                 click.echo(f"警告：{warning}", err=True)
     if ask:

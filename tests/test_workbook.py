@@ -350,3 +350,37 @@ def test_shipped_example_is_up_to_date():
 
 def test_shipped_example_checks_like_its_yaml():
     assert results("gongmao-2023", SHIPPED) == results("gongmao-2023", DEMO)
+
+
+def test_upload_bytes_read_like_the_file_and_errors_name_the_upload(tmp_path):
+    from yinhuan.workbook import read_bytes, read_workbook_bytes
+    out = filled(tmp_path)
+    data, info = read_bytes(out.read_bytes(), "海晟自查表.xlsx")
+    assert data == read(out)[0] and info.checklist == "gongmao-2023"
+    assert read_workbook_bytes(out.read_bytes()) == data
+    edit(out, {("从业人员", "D5"): "正式工"})
+    with pytest.raises(InputError) as exc:
+        read_bytes(out.read_bytes(), "海晟自查表.xlsx")
+    assert str(exc.value).startswith("海晟自查表.xlsx: 工作表“从业人员” 单元格 D5")
+
+
+def test_ask_is_refused_for_a_workbook(tmp_path):
+    out = filled(tmp_path)
+    before = out.read_bytes()
+    r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", "--ask", str(out)], input="\n")
+    assert r.exit_code == 2 and "判断项" in r.output
+    assert out.read_bytes() == before
+
+
+def test_a_sheet_declaring_millions_of_rows_is_refused(tmp_path):
+    out = filled(tmp_path)
+    huge = tmp_path / "huge.xlsx"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(huge, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet3.xml":
+                import re
+                body = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', body)
+            dst.writestr(info.filename, body)
+    r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", str(huge)])
+    assert r.exit_code == 2 and "超过上限" in r.output and "Traceback" not in r.output

@@ -54,6 +54,7 @@ class Column:
     required: bool = False
     hint: str = ""       # the schema's description
     nullable: bool = False   # the schema allows null (safety_director: 未配备), written 无
+    aliases: tuple = ()      # (synonym, value) pairs the vocabulary declares (动火作业 -> 动火)
 
     @property
     def key(self) -> str:
@@ -161,6 +162,14 @@ def vocabulary(prop: dict) -> tuple | None:
     return None
 
 
+def _aliases(scope: str, name: str, prop: dict) -> tuple:
+    """The synonyms the evidence schema's vocabulary table declares for this field, if any."""
+    table = schema("evidence").get("x-vocabulary") or {}
+    role = "#/$defs/role"
+    key = "role" if role in (prop.get("$ref"), (prop.get("items") or {}).get("$ref")) else f"{scope}.{name}"
+    return tuple(sorted((table.get(key) or {}).get("aliases", {}).items()))
+
+
 def _column(scope: str, path: tuple, prop: dict, required: bool) -> Column:
     ref = prop.get("$ref", "")
     p = _resolve(prop)
@@ -185,7 +194,7 @@ def _column(scope: str, path: tuple, prop: dict, required: bool) -> Column:
     label = label_of(scope, ".".join(path), prop.get("description") or p.get("description", ""))
     return Column(path=path, label=label, kind=kind, is_list=is_list, enum=vocabulary(prop),
                   required=required, hint=prop.get("description") or p.get("description", ""),
-                  nullable=isinstance(t, list) and "null" in t)
+                  nullable=isinstance(t, list) and "null" in t, aliases=_aliases(scope, path[0], prop))
 
 
 def _columns(scope: str, definition: dict, skip: set = frozenset()) -> list[Column]:
