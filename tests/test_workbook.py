@@ -384,3 +384,19 @@ def test_a_sheet_declaring_millions_of_rows_is_refused(tmp_path):
             dst.writestr(info.filename, body)
     r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", str(huge)])
     assert r.exit_code == 2 and "超过上限" in r.output and "Traceback" not in r.output
+
+
+def test_criteria_judgement_items_show_the_catalogue_summary_never_as_law():
+    items = L.layout_for("mine-criteria-2022").judgements
+    assert items and all(j.text for j in items)
+    assert all("非条文原文" in j.text for j in items if j.rule.startswith("CRIT-"))
+    assert all(j.source.startswith("《金属非金属矿山重大事故隐患判定标准》") for j in items)
+
+
+def test_wide_sheets_print_on_several_legible_pages(tmp_path):
+    out = tmp_path / "mine.xlsx"
+    out.write_bytes(build(L.layout_for("mine-2023"))[0])
+    wb = openpyxl.load_workbook(out)
+    ledger = wb["隐患台账"]
+    assert ledger.page_setup.fitToWidth >= 2 and ledger.print_title_cols == "$A:$A"
+    assert wb["应急演练"].page_setup.fitToWidth == 1

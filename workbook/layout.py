@@ -340,12 +340,24 @@ def layout_for(checklist_id: str, book=None) -> Layout:
             continue
         sheets.append(Sheet(sheet_name(section), section, None, section_columns(section),
                             _section_description(section)))
-    judgements = tuple(
-        Judgement(rule=r.id, source=r.source_text, text=r.source.get("text", ""), title=r.title,
-                  question=r.check.get("question", ""), guidance=r.check.get("guidance", ""))
-        for r in rules if r.kind == "judgement")
+    judgements = tuple(_judgement(r) for r in rules if r.kind == "judgement")
     return Layout(checklist=cl.id, title=cl.title, sector=cl.sector, version=rulebook_version(book, cl),
                   profile=profile_columns(cl.sector, other_only), sheets=tuple(sheets), judgements=judgements)
+
+
+def _judgement(rule) -> Judgement:
+    """A judgement item with its clause: the notice's words where the rule quotes them; for a
+    判定标准 item, the catalogue's citation and summary, labelled as a summary (never as the law)."""
+    from yinhuan.findings import finding_static
+    static = finding_static(rule)
+    text = rule.source.get("text", "")
+    summary = static.get("basis_summary")
+    if not text and summary:
+        text = (summary if summary.startswith("摘要") else f"摘要：{summary}") + "（非条文原文，以原文为准）"
+        if static.get("unconfirmed"):
+            text += "（条文待核实）"
+    return Judgement(rule=rule.id, source=static.get("source") or rule.source_text, text=text, title=rule.title,
+                     question=rule.check.get("question", ""), guidance=rule.check.get("guidance", ""))
 
 
 def all_record_sheets() -> dict:
