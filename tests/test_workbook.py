@@ -400,3 +400,19 @@ def test_wide_sheets_print_on_several_legible_pages(tmp_path):
     ledger = wb["隐患台账"]
     assert ledger.page_setup.fitToWidth >= 2 and ledger.print_title_cols == "$A:$A"
     assert wb["应急演练"].page_setup.fitToWidth == 1
+
+
+def test_import_reads_a_filled_workbook_as_evidence(tmp_path, monkeypatch):
+    """yinhuan import tells a 自查表 from a 附件2 ledger and stores it as one enterprise's evidence."""
+    from yinhuan.workbook import is_workbook
+    monkeypatch.setenv("YINHUAN_USER", "tester")
+    db = str(tmp_path / "s.db")
+    out = filled(tmp_path, "mine-2023", EXAMPLES / "enterprises" / "mine-underground-gold.yaml")
+    assert is_workbook(out) and not is_workbook(EXAMPLES / "enterprises" / "mine-underground-gold.yaml")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "init", "--db", db]).exit_code == 0
+    r = runner.invoke(main, ["import", "--db", db, str(out)])
+    assert r.exit_code == 0 and "企业证据" in r.output and "隐患（新） 1" in r.output, r.output
+    edit(out, {("从业人员", "D5"): "正式工"})
+    r = runner.invoke(main, ["import", "--db", db, str(out)])
+    assert r.exit_code == 2 and "单元格 D5" in r.output and "整份文件未导入" in r.output

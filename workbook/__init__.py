@@ -8,6 +8,21 @@ this package only through yinhuan.evidence.load_evidence, by a lazy import, when
 from __future__ import annotations
 
 
+def is_workbook(path) -> bool:
+    """Whether an .xlsx is a self-check workbook (it carries the hidden 设置 sheet), told from its
+    workbook.xml alone: importers use it to tell a 自查表 from a 附件2 ledger before reading either."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("xl/workbook.xml")
+            if info.file_size > 1_000_000:
+                return False
+            text = z.read(info).decode("utf-8", errors="ignore")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return 'name="设置"' in text and 'name="企业基本情况"' in text
+
+
 def read_bytes(data: bytes, filename: str = "自查表.xlsx"):
     """(evidence dict, WorkbookInfo) of an uploaded workbook: the same reader as a file on disk
     (through a temporary file, since the bounded opener checks the archive on disk)."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import json
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -303,13 +302,9 @@ def rules_read(rules) -> tuple[set, set, bool, set]:
 
 
 def rulebook_version(book, checklist) -> str:
-    """A digest of what the workbook was made from: the checklist and every rule it runs, as
-    loaded. A workbook whose digest differs was made from another version of the rules."""
-    h = hashlib.sha256()
-    h.update(json.dumps(checklist.raw, ensure_ascii=False, sort_keys=True, default=str).encode())
-    for rule in book.rules_of(checklist):
-        h.update(json.dumps(rule.raw, ensure_ascii=False, sort_keys=True, default=str).encode())
-    return h.hexdigest()[:16]
+    """The rulebook's content digest, as the findings JSON records it (yinhuan.rulebook_choice)."""
+    from yinhuan.rulebook_choice import rulebook_digest
+    return rulebook_digest(book).removeprefix("sha256:")[:16]
 
 
 def layout_for(checklist_id: str, book=None) -> Layout:
