@@ -130,7 +130,8 @@ def enterprise(s: Session, actor: str, profile: dict, as_of: date | None) -> mod
                                 profile_as_of=as_of)
         s.add(ent)
         s.flush()
-        events.record(s, actor, "enterprise.create", "enterprise", ent.id, {"credit_code": code, "name": ent.name})
+        events.record(s, actor, "enterprise.create", "enterprise", ent.id, {"credit_code": code, "name": ent.name},
+                      row=ent)
         return ent
     newer = as_of is not None and (ent.profile_as_of is None or as_of >= ent.profile_as_of)
     merged = dict(ent.profile, **prof) if newer else dict(prof, **ent.profile)
@@ -140,7 +141,8 @@ def enterprise(s: Session, actor: str, profile: dict, as_of: date | None) -> mod
             ent.profile_as_of = as_of
         for k in ("name", "district", "sector", "industry"):
             setattr(ent, k, merged.get(k, getattr(ent, k)) or getattr(ent, k))
-        events.record(s, actor, "enterprise.profile", "enterprise", ent.id, {"profile": merged, "as_of": as_of})
+        events.record(s, actor, "enterprise.profile", "enterprise", ent.id, {"profile": merged, "as_of": as_of},
+                      row=ent)
     return ent
 
 
