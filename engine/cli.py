@@ -59,10 +59,10 @@ def rulebook_options(required: bool = True):
     return decorate
 
 
-def _write_out(text: str, out: str | None, what: str = "") -> None:
+def _write_out(text: str, out: str | None, what: str = "", inputs=()) -> None:
     if out:
         from .atomic import write_bytes
-        click.echo(f"已写入 {write_bytes(Path(out), text)}{what}", err=True)
+        click.echo(f"已写入 {write_bytes(Path(out), text, inputs)}{what}", err=True)
     else:
         click.echo(text)
 
@@ -91,6 +91,9 @@ def check(checklist, rules_dir, params, as_of, fmt, engine, ask, verbose, out, l
     from .rulebook_choice import choose
     from .session import Runner, any_failed, findings_document
 
+    if out:  # before anything is written (--ledger-out comes first)
+        from .atomic import refuse_inputs
+        refuse_inputs([out], evidence_files)
     choice = choose(rules_dir, checklist, params)
     runner = Runner(choice.book, choice.checklist, engine)
     if as_of:
@@ -114,13 +117,15 @@ def check(checklist, rules_dir, params, as_of, fmt, engine, ask, verbose, out, l
         store_check_results(db, actor, results, runner.checklist.id)
     if ledger_out:
         from .ledger_out import write_ledger_out
-        for path, n in write_ledger_out(results, ledger_out):
+        for path, n in write_ledger_out(results, ledger_out, inputs=evidence_files):
             click.echo(f"已写入重大事故隐患台账记录 {path}（{n} 条）", err=True)
     what = f"（{len(results)} 家企业）"
     if fmt == "json":
-        _write_out(json.dumps(findings_document(runner, results, choice), ensure_ascii=False, indent=2), out, what)
+        _write_out(json.dumps(findings_document(runner, results, choice), ensure_ascii=False, indent=2), out,
+                   what, evidence_files)
     else:
-        _write_out("\n\n".join(render_result(r, verbose, _statuses(only)) for r in results), out, what)
+        _write_out("\n\n".join(render_result(r, verbose, _statuses(only)) for r in results), out, what,
+                   evidence_files)
     sys.exit(EXIT_FAILED if any_failed(results) else 0)
 
 
