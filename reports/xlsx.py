@@ -271,6 +271,16 @@ def _print_setup(ws) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
+ZIP_FIRST, ZIP_LAST = date(1980, 1, 1), date(2107, 12, 31)
+
+
+def zip_stamp(stamp: date) -> tuple:
+    """The zip entries' time: the filing date, held within what the ZIP format can store (1980-2107).
+    Only the archive's member times are clamped; the filing date in the sheets and properties is exact."""
+    d = min(max(stamp, ZIP_FIRST), ZIP_LAST)
+    return (d.year, d.month, d.day, 0, 0, 0)
+
+
 def to_bytes(wb: Workbook, stamp: date) -> bytes:
     """Save with fixed document times and zip entry times: same inputs, same bytes."""
     when = datetime(stamp.year, stamp.month, stamp.day)
@@ -283,14 +293,15 @@ def to_bytes(wb: Workbook, stamp: date) -> bytes:
     raw = io.BytesIO()
     wb.save(raw)
     out = io.BytesIO()
-    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    iso = f"{when.year:04d}-{when.month:02d}-{when.day:02d}T00:00:00Z".encode()  # strftime pads no year < 1000
+    zip_time = zip_stamp(stamp)
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 data = _MODIFIED.sub(rb"\g<1>" + iso + rb"\g<2>", data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(stamp.year, stamp.month, stamp.day, 0, 0, 0))
+            fixed = zipfile.ZipInfo(info.filename, date_time=zip_time)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
             dst.writestr(fixed, data)

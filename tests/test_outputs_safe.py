@@ -128,3 +128,54 @@ def test_stale_temporary_files_of_dead_processes_are_swept(tmp_path):
     atomic.write_all({tmp_path / "out.json": "{}"})
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name, "out.json"])
     assert atomic.is_temporary(stale) and not atomic.is_temporary(tmp_path / "out.json")
+
+
+# ---- dates out of range ----------------------------------------------------------------------
+
+def test_period_before_year_one_is_refused_naming_the_range(tmp_path):
+    code, msg = invoke("tally", "--checklist", "gongmao-2023", "--period", "0000-01", "--out", tmp_path / "o", *GM_INPUTS)
+    assert code == 2 and "月份 “0000-01” 超出可处理的范围（0001-01 至 9999-12）" in msg, msg
+    assert not (tmp_path / "o").exists()
+    code, msg = invoke("ledger", "export", "--period", "0000-01", *GM_INPUTS[2:])
+    assert code == 2 and "超出可处理的范围" in msg, msg
+
+
+def test_dates_outside_the_zip_range_are_written_exactly(tmp_path):
+    import zipfile
+    from openpyxl import load_workbook
+    for filed, zipped in (("1979-12-31", (1980, 1, 1)), ("9999-12-31", (2107, 12, 31)), ("0001-01-01", (1980, 1, 1))):
+        out = tmp_path / filed
+        code, msg = invoke("tally", "--checklist", "gongmao-2023", "--period", "2023-06", "--filed-on", filed,
+                           "--format", "xlsx", "--out", out, *GM_INPUTS)
+        assert code == 0, msg
+        book = out / "gongmao-2023-2023-06.xlsx"
+        with zipfile.ZipFile(book) as z:
+            assert {i.date_time[:3] for i in z.infolist()} == {zipped}
+        y, m, d = (int(x) for x in filed.split("-"))
+        texts = [c for row in load_workbook(book).worksheets[0].iter_rows(values_only=True) for c in row if c]
+        assert any(f"填报时间：{y}年{m}月{d}日" in str(t) for t in texts), filed
+    code, msg = invoke("ledger", "export", "--period", "9999-12", "--cumulative", "--out", tmp_path / "l.xlsx",
+                       *GM_INPUTS[2:])
+    assert code == 0, msg
+
+
+def test_hazard_found_in_1899_is_exported_and_read_back(tmp_path):
+    src = sorted((BUREAU / "evidence").glob("gm-*.yaml"))[0]
+    old = tmp_path / "old.yaml"
+    old.write_text(src.read_text(encoding="utf-8").replace("found_on: 2023-05-28", "found_on: 1899-05-28"),
+                   encoding="utf-8")
+    for name in ("l.xlsx", "l.csv"):
+        code, msg = invoke("ledger", "export", "--out", tmp_path / name, old)
+        assert code == 0, msg
+        code, msg = invoke("ledger", "check", "--as-of", "2023-07-01", tmp_path / name)
+        assert code in (0, 1) and "共 2 条隐患" in msg, msg
+    from yinhuan.reports.ledger import read_ledger
+    assert "1899.05.28" in [r.values["发现时间"] for r in read_ledger(tmp_path / "l.xlsx")]
+
+
+def test_year_zero_and_five_digit_years_are_bad_dates():
+    from yinhuan.dates import BadDate, parse_date, periods_overlapping
+    from datetime import date
+    with pytest.raises(BadDate, match="超出可处理的范围（0001-01-01 至 9999-12-31）"):
+        parse_date("0000-12-31")
+    assert periods_overlapping(date(9999, 11, 1), date.max, "quarter")[-1].end == date.max
