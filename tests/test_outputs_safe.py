@@ -159,18 +159,25 @@ def test_dates_outside_the_zip_range_are_written_exactly(tmp_path):
     assert code == 0, msg
 
 
-def test_hazard_found_in_1899_is_exported_and_read_back(tmp_path):
+def test_hazard_found_in_1899_gives_messages_not_tracebacks(tmp_path):
     src = sorted((BUREAU / "evidence").glob("gm-*.yaml"))[0]
     old = tmp_path / "old.yaml"
     old.write_text(src.read_text(encoding="utf-8").replace("found_on: 2023-05-28", "found_on: 1899-05-28"),
                    encoding="utf-8")
-    for name in ("l.xlsx", "l.csv"):
-        code, msg = invoke("ledger", "export", "--out", tmp_path / name, old)
-        assert code == 0, msg
-        code, msg = invoke("ledger", "check", "--as-of", "2023-07-01", tmp_path / name)
-        assert code in (0, 1) and "共 2 条隐患" in msg, msg
-    from yinhuan.reports.ledger import read_ledger
-    assert "1899.05.28" in [r.values["发现时间"] for r in read_ledger(tmp_path / "l.xlsx")]
+    # the 判定依据 cannot apply before the standard took effect: refused, naming the record
+    code, msg = invoke("ledger", "export", "--out", tmp_path / "l.xlsx", old)
+    assert code == 2 and "records.hazards[0]" in msg and "施行日期" in msg, msg
+    assert not (tmp_path / "l.xlsx").exists()
+    # a ledger workbook that says 1899 is read and checked row by row
+    from openpyxl import load_workbook
+    assert invoke("ledger", "export", "--out", tmp_path / "good.xlsx", src)[0] == 0
+    wb = load_workbook(tmp_path / "good.xlsx")
+    ws = wb.worksheets[0]
+    col = [c.value for c in ws[5]].index("发现时间") + 1
+    ws.cell(row=6, column=col).value = "1899.05.28"
+    wb.save(tmp_path / "old.xlsx")
+    code, msg = invoke("ledger", "check", "--as-of", "2023-07-01", tmp_path / "old.xlsx")
+    assert code == 1 and "施行日期" in msg and "共 2 条隐患" in msg, msg
 
 
 def test_year_zero_and_five_digit_years_are_bad_dates():
