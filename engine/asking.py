@@ -47,6 +47,10 @@ def open_items(runner, evidence, as_of) -> list:
 
 def ask(runner, evidence, as_of, read_line: Callable[[], str], say: Callable[[str], None],
         interactive: bool, by: str | None = None) -> AskSummary:
+    from pathlib import Path
+    from .errors import InputError
+    if Path(evidence.file).suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise InputError("--ask 只能把回答写回 YAML 或 JSON 证据文件；工作簿请在表格中填写判断项", evidence.file)
     items = open_items(runner, evidence, as_of)
     by = by if by is not None else "、".join(evidence.inspection.get("inspectors") or [])
     summary = AskSummary()

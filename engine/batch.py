@@ -37,6 +37,8 @@ class Options:
     only: frozenset | None = None
     indent: int | None = None
     max_file_size: int | None = None
+    rules_dir: str | None = None     # --rules, --param: the rulebook_choice of the run
+    params: tuple = ()
 
 
 @dataclass
@@ -58,21 +60,20 @@ def error_lines(exc: InputError) -> list[str]:
 class Checker:
     """The compiled checklist of one process and how one file becomes one piece of output."""
 
-    def __init__(self, options: Options, runner=None):
-        from .session import open_runner
+    def __init__(self, options: Options):
+        from .rulebook_choice import choose
+        from .session import Runner
         self.options = options
-        self.runner = runner or open_runner(options.checklist_id, options.engine)
-        book = self.runner.book
-        self.version = getattr(book, "version", "") or ""
-        cl = self.runner.checklist
-        self.line_head = {"yinhuan_result": 1, "checklist": cl.id, "engine": options.engine}
-        if self.version:
-            self.line_head["rulebook_version"] = self.version
+        self.choice = choose(options.rules_dir, options.checklist_id, options.params)
+        self.runner = Runner(self.choice.book, self.choice.checklist, options.engine)
+        head = self.header()
+        self.line_head = {"yinhuan_result": 1, "checklist": head["checklist"]["id"], "engine": options.engine,
+                          "rulebook_version": head["rulebook_version"]}
 
     def header(self) -> dict:
         """The json document's fields before its results."""
         from .session import findings_document
-        head = findings_document(self.runner, [])
+        head = findings_document(self.runner, [], self.choice)
         del head["results"], head["summary"]    # written after the results
         return head
 

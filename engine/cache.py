@@ -43,10 +43,10 @@ def _digest_files(paths, root: Path) -> str:
 
 
 def rulebook_version(rules_root: Path | None = None, checklists_root: Path | None = None) -> str:
-    """The content digest of a rule set: every file under the rules folder (rules, counters,
-    clauses, catalogue) and every checklist, by relative path and bytes. Two runs with the same
-    rulebook version applied the same rules; it is written into every findings file
-    (`rulebook_version`) and is what the store records with a check."""
+    """The content digest of a rule set as found on disk: every file under the rules folder (rules,
+    counters, clauses, catalogue) and every checklist, by relative path and bytes — the cache key,
+    worked out before anything is loaded. The rulebook version findings record is the loaded book's
+    `version`, rulebook_choice.rulebook_digest (which also covers --rules and checklist files)."""
     from .resources import checklists_dir, rules_dir
     rules_root = Path(rules_root or rules_dir())
     checklists_root = Path(checklists_root or checklists_dir())

@@ -33,9 +33,10 @@ class Group(click.Group):
     lazy: dict[str, tuple[str, str, str]] = {}
 
     def main(self, *args, **kwargs):
-        from .cli_text import plain_streams, use_chinese
+        from .cli_text import localise, plain_streams, use_chinese
         plain_streams()
         use_chinese()
+        localise(self)
         return super().main(*args, **kwargs)
 
     def invoke(self, ctx):
@@ -100,8 +101,28 @@ def main():
     """隐患（yinhuan）：重大事故隐患专项排查整治 规则化检查清单引擎。"""
 
 
+def rulebook_options(required: bool = True):
+    """--checklist ID|FILE, --rules DIR, --param name=value (yinhuan.rulebook_choice)."""
+    def decorate(f):
+        f = click.option("--param", "params", multiple=True, metavar="名称=值",
+                         help="覆盖检查清单的一个参数，可重复，如 --param gongmao_min_safety_staff=2")(f)
+        f = click.option("--rules", "rules_dir", default=None, metavar="目录",
+                         help="再加载这个目录下的规则文件（含 counters.yaml 时代替随包规则）")(f)
+        return click.option("--checklist", "checklist", required=required, metavar="ID|文件",
+                            help="检查清单 id（见下方随包检查清单），或一个检查清单 YAML 文件")(f)
+    return decorate
+
+
+def _write_out(text: str, out: str | None, what: str = "", inputs=()) -> None:
+    if out:
+        from .atomic import write_bytes
+        click.echo(f"已写入 {write_bytes(Path(out), text, inputs)}{what}", err=True)
+    else:
+        click.echo(text)
+
+
 @main.command()
-@click.option("--checklist", "checklist_id", required=True, help="检查清单 id（见下方随包检查清单）")
+@rulebook_options()
 @click.option("--as-of", "as_of", default=None, help="评估日期（默认取证据中的检查日期，其次为考核期末）")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table", show_default=True,
               help="table：中文表格；json：一个文件含全部结果；jsonl：每行一家企业的结果（边检查边写出）")
@@ -124,8 +145,8 @@ def main():
 @click.option("--skip-bad", "skip_bad", is_flag=True,
               help="有文件被拒绝时仍写出其余企业的结果（被拒绝的文件列在 json 的 rejected 中），退出码按检查结果")
 @click.argument("evidence_files", nargs=-1, required=True, type=click.Path())
-def check(checklist_id, as_of, fmt, indent, engine, ask, verbose, out, ledger_out, only, jobs, max_file_size,
-          quiet, skip_bad, db, actor, evidence_files):
+def check(checklist, rules_dir, params, as_of, fmt, indent, engine, ask, verbose, out, ledger_out, only, db, actor,
+          jobs, max_file_size, quiet, skip_bad, evidence_files):
     """对一家或多家企业的证据文件运行检查清单（可给目录：其中全部 .yaml/.yml/.json）。
 
     有文件无法读取或校验不通过时，逐个报告（文件:行），其余文件照常检查；退出码为 2，且不写出 --out
@@ -134,24 +155,32 @@ def check(checklist_id, as_of, fmt, indent, engine, ask, verbose, out, ledger_ou
     from .loader import limits, parse_size
 
     limits.max_file_size = parse_size(max_file_size)
+    files = expand_paths(evidence_files)
+    if not files:
+        raise InputError("给出的目录中没有证据文件（*.yaml、*.yml、*.json）", field="EVIDENCE_FILES")
+    if out:  # before anything is written (--ledger-out comes first)
+        from .atomic import refuse_inputs
+        refuse_inputs([out], files)
     if as_of:
         from .dates import BadDate, parse_date
         try:
             parse_date(as_of)
         except BadDate as exc:
             raise InputError(str(exc), field="--as-of") from None
-    options = Options(checklist_id, engine, as_of, fmt, verbose, _statuses(only), indent, limits.max_file_size)
+    options = Options(checklist, engine, as_of, fmt, verbose, _statuses(only), indent, limits.max_file_size,
+                      rules_dir, tuple(params))
     checker = Checker(options)
-    files = expand_paths(evidence_files)
-    if not files:
-        raise InputError("给出的目录中没有证据文件（*.yaml、*.yml、*.json）", field="EVIDENCE_FILES")
     keep = bool(ask or ledger_out or db is not None)      # these need each Result in this process
     if jobs is None:
         jobs = default_jobs() if len(files) >= 64 else 1
     results = []
 
     def in_process():
-        prepare = (lambda ev: _ask(checker.runner, ev, as_of)) if ask else None
+        def prepare(ev):
+            if getattr(ev, "workbook", None) is not None:
+                raise InputError("--ask 只能把回答写回 YAML/JSON 证据文件；自查表请在其“判断项”表中填写回答", ev.file)
+            return _ask(checker.runner, ev, as_of)
+        prepare = prepare if ask else None
         for f in files:
             o = checker.check(f, keep=keep, prepare=prepare)
             if o.result is not None:
@@ -165,11 +194,11 @@ def check(checklist_id, as_of, fmt, indent, engine, ask, verbose, out, ledger_ou
                         outcome_stream=in_process() if keep else None, skip_bad=skip_bad)
     if db is not None and results and (skip_bad or not summary["rejected"]):
         from .store.cli import store_check_results  # the store is a layer above the engine, loaded on demand
-        store_check_results(db, actor, results, checklist_id)
+        store_check_results(db, actor, results, checker.runner.checklist.id)
     if ledger_out and results and (skip_bad or not summary["rejected"]):
         from .ledger_out import write_ledger_out
         try:
-            for path, n in write_ledger_out(results, ledger_out):
+            for path, n in write_ledger_out(results, ledger_out, inputs=files):
                 click.echo(f"已写入重大事故隐患台账记录 {path}（{n} 条）", err=True)
         except InputError as exc:
             for line in error_lines(exc):
@@ -231,45 +260,59 @@ def rules_lint(paths):
 @click.option("--engine", type=click.Choice(["native", "rete", "both"]), default="native", show_default=True,
               help="求值引擎：native、rete 或 both（两者都跑，结果须一致）")
 @click.option("--verbose", "-v", is_flag=True, help="通过的示例也逐条列出（默认只列失败的）")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True,
+              help="输出格式：text 中文逐条；json 供程序读取；junit 为 JUnit XML（CI 合并门禁用）")
+@click.option("--out", default=None, metavar="文件", help="写入文件（整文件原子写入）而不是标准输出")
+@rulebook_options(required=False)
 @click.argument("rule_ids", nargs=-1)
-def rules_test(engine, verbose, rule_ids):
-    """运行每条规则自带的通过/不通过示例（类似 opa test）。"""
-    from .rulebook import shipped_rulebook
-    from .ruletest import run_examples
-    book = shipped_rulebook()
+def rules_test(engine, verbose, fmt, out, checklist, rules_dir, params, rule_ids):
+    """运行每条规则自带的通过/不通过示例（类似 opa test）。给 --checklist 时只测该清单的规则，
+    示例按该清单（及 --param 覆盖后的参数）运行。有失败时退出码为 1。"""
+    from .rulebook_choice import choose
+    from .ruletest import results_json, results_junit, run_examples
+    choice = choose(rules_dir, checklist, params, need_checklist=False)
+    book = choice.book
     unknown = [r for r in rule_ids if r not in book.rules]
     if unknown:
         raise InputError(f"未知的规则 id：{'、'.join(unknown)}")
-    selected = [book.rules[r] for r in (rule_ids or sorted(book.rules))]
+    pool = choice.checklist.rule_ids if choice.checklist else sorted(book.rules)
+    selected = [book.rules[r] for r in (rule_ids or pool)]
     engines = ("native", "rete") if engine == "both" else (engine,)
-    results = run_examples(book, selected, engines)
+    results = run_examples(book, selected, engines, choice.checklist)
     bad = [r for r in results if not r.ok]
-    for r in results:
-        if verbose or not r.ok:
-            mark = "通过" if r.ok else "失败"
-            got = r.error or f"得到 {r.got}：{r.reason}"
-            click.echo(f"{mark} [{r.engine}] {r.rule.id} “{r.name}”：期望 {r.expected}，{got}")
     no_examples = [r.id for r in selected if not r.examples]
     for rid in no_examples:
         click.echo(f"警告：规则 {rid} 没有示例", err=True)
-    click.echo(f"{len(results) - len(bad)} passed, {len(bad)} failed")
+    if fmt == "json":
+        _write_out(json.dumps(results_json(results, no_examples, choice.to_json()), ensure_ascii=False, indent=2), out)
+    elif fmt == "junit":
+        _write_out(results_junit(results, no_examples), out)
+    else:
+        lines = []
+        for r in results:
+            if verbose or not r.ok:
+                mark = "通过" if r.ok else "失败"
+                got = r.error or f"得到 {r.got}：{r.reason}"
+                lines.append(f"{mark} [{r.engine}] {r.rule.id} “{r.name}”：期望 {r.expected}，{got}")
+        lines.append(f"{len(results) - len(bad)} passed, {len(bad)} failed")
+        _write_out("\n".join(lines), out)
     sys.exit(EXIT_FAILED if bad else 0)
 
 
 @rules.command("coverage")
-@click.option("--checklist", "checklist_id", required=True, help="检查清单 id（见下方随包检查清单）")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--rules", "rules_root", default=None, type=click.Path(exists=True, file_okay=False),
-              help="规则目录（默认随包安装的 rules/，其中 clauses/ 为条款文件）")
+@rulebook_options()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="输出格式：table 中文表格；json 供程序读取")
 @click.option("--checklists", "checklists_root", default=None, type=click.Path(exists=True, file_okay=False),
-              help="检查清单目录（默认随包安装的 checklists/）")
-def rules_coverage(checklist_id, fmt, rules_root, checklists_root):
-    """逐条列出通知条款及实现它的规则；有条款无规则实现时退出码为 1。"""
+              help="检查清单目录（代替随包的 checklists/）")
+def rules_coverage(checklist, rules_dir, params, fmt, checklists_root):
+    """逐条列出检查清单应覆盖的条款及实现它的规则：主体责任清单对照通知条款，判定标准清单对照标准目录
+    逐项，组合清单对照所含各清单；有条款无规则实现时退出码为 1。"""
     from .coverage import coverage, render_table
-    from .rulebook import load_rulebook
-    book = load_rulebook(rules_root, checklists_root)
-    book.raise_problems()
-    cov = coverage(book, checklist_id, Path(rules_root) if rules_root else None)
+    from .rulebook_choice import choose
+    choice = choose(rules_dir, checklist, params, checklists_dir=checklists_root)
+    root = Path(rules_dir) if rules_dir and (Path(rules_dir) / "counters.yaml").is_file() else None
+    cov = coverage(choice.book, choice.checklist.id, root)
     if fmt == "json":
         click.echo(json.dumps(cov.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -354,6 +397,14 @@ class _LazyServe(click.Command):
 
 
 main.add_command(_LazyServe())
+
+
+def _register_examples():
+    from .examples_cmd import examples
+    main.add_command(examples)
+
+
+_register_examples()
 
 
 def _localise():

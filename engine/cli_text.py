@@ -183,6 +183,8 @@ def localise(group) -> None:
     while todo:
         cmd = todo.pop()
         cmd.options_metavar = "[选项]"
+        if getattr(cmd, "_help_option", None) is not None:
+            cmd._help_option = None  # made before use_chinese(): let click make it again, in Chinese
         if isinstance(cmd, click.Group):
             cmd.subcommand_metavar = "命令 [参数]..."
             todo.extend(cmd.commands.values())

@@ -11,11 +11,11 @@ Rule text never becomes code: rules are data.
 """
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any, Callable
 
 from . import conditions as C
+from . import saferegex
 from .dates import parse_date
 from .evidence import OPEN_FACT_TYPES, field_types, parse_datetime
 
@@ -235,7 +235,7 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
         return f"({left} {'not in' if node.right.value else 'in'} _EMPTY)"
     if op in ("matches", "not_matches"):
         v = src.tmp()
-        rx = src.const(re.compile(node.right.value))
+        rx = src.const(saferegex.compile_pattern(node.right.value))  # RE2 when installed
         test = "is not None" if op == "matches" else "is None"
         return f"(isinstance({v} := {left}, str) and {rx}.search({v}) {test})"
     if isinstance(node.right, C.Lit):

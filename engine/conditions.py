@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from . import saferegex
 from .errors import InputError
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "contains", "not_contains",
@@ -175,10 +176,9 @@ def _check_regex(pattern: str, path: tuple) -> None:
     if re.search(r"\[[^\]]*[^\x00-\x7f][^\]]*-[^\]]*\]", pattern):
         # durable-rules segfaults on CJK ranges; list characters instead of a range
         raise _err("正则表达式中不允许非 ASCII 字符范围（如 [一-龥]），请列出具体字符或用 .", path)
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise _err(f"正则表达式无效：{exc}", path) from None
+    why = saferegex.problem(pattern)  # invalid, or would backtrack catastrophically
+    if why:
+        raise _err(why, path)
 
 
 def _err(message: str, path: tuple) -> InputError:

@@ -109,10 +109,26 @@ class Coverage:
                 "clauses": [{"id": r.id, "item": r.item, "text": r.text, "rules": r.rules} for r in self.rows]}
 
 
-def coverage(book, checklist_id: str, rules_root: Path | None = None) -> Coverage:
-    """Each clause of the checklist's clause file beside the checklist's rules implementing it."""
+def coverage(book, checklist_id: str, rules_root: Path | None = None, rule_ids: list | None = None) -> Coverage:
+    """What the checklist must cover, item by item, beside its rules:
+    - a duty checklist (`clauses:`): each clause of the notice's clause file and the rules implementing it;
+    - a criteria checklist (its rules cite a 判定标准): each item of the standard's catalogue and the
+      rules with that `criterion` — coverage means every catalogued item has a rule;
+    - a combined checklist (`include: checklists:`): the rows of every checklist it includes, each
+      judged by the combined checklist's own rules.
+    `rule_ids` (default: the checklist's) are the rules that may cover the rows."""
     cl = book.checklist(checklist_id)
+    rule_ids = cl.rule_ids if rule_ids is None else rule_ids
+    included = cl.raw.get("include", {}).get("checklists", [])
+    if not cl.clauses and included:
+        parts = [coverage(book, cid, rules_root, rule_ids) for cid in included]
+        rows = [r for p in parts for r in p.rows]
+        return Coverage(cl.id, cl.title, "；".join(p.file for p in parts), "＋".join(p.document for p in parts), rows,
+                        [u for p in parts for u in p.unknown])
     if not cl.clauses:
+        criteria = _criteria_coverage(book, cl, rules_root, rule_ids)
+        if criteria is not None:
+            return criteria
         raise InputError(f"检查清单 {cl.id} 未指定 clauses（rules/{CLAUSES_DIR}/ 下的条款文件名）",
                          cl.doc.file, cl.doc.line_of(("id",)), "clauses")
     path = Path(rules_root or rules_dir()) / CLAUSES_DIR / f"{cl.clauses}.yaml"
@@ -124,7 +140,7 @@ def coverage(book, checklist_id: str, rules_root: Path | None = None) -> Coverag
     by_clause: dict[str, list[str]] = {}
     unknown = []
     ids = set(cf.ids)
-    for rid in cl.rule_ids:
+    for rid in rule_ids:
         for cid in book.rules[rid].source.get("implements", []):
             if cid in ids:
                 by_clause.setdefault(cid, []).append(rid)
@@ -133,6 +149,26 @@ def coverage(book, checklist_id: str, rules_root: Path | None = None) -> Coverag
     rows = [ClauseRow(c["id"], c["item"], " ".join(c["text"].split()), by_clause.get(c["id"], []), c.get("note"))
             for c in cf.clauses]
     return Coverage(cl.id, cl.title, str(path), cf.doc.data["document"], rows, unknown)
+
+
+def _criteria_coverage(book, cl, rules_root: Path | None, rule_ids: list) -> Coverage | None:
+    """Coverage of a criteria checklist against its standard's catalogue (None if it cites none)."""
+    from .catalogue import load_catalogues
+    documents = {book.rules[r].source.get("document") for r in cl.rule_ids}  # what the checklist is about
+    cats = load_catalogues(Path(rules_root) / "catalogue" if rules_root else None)
+    standards = [s for s in cats.standards if s.rule_document in documents]
+    if len(standards) != 1:
+        return None
+    std = standards[0]
+    by_entry: dict[str, list[str]] = {}
+    for rid in rule_ids:
+        cid = book.rules[rid].raw.get("criterion")
+        if cid:
+            by_entry.setdefault(cid, []).append(rid)
+    known = {e.id for e in std.entries}
+    unknown = [(rid, c) for c, rids in by_entry.items() if c not in known for rid in rids]
+    rows = [ClauseRow(e.id, e.clause, e.summary_text, by_entry.get(e.id, [])) for e in std.entries]
+    return Coverage(cl.id, cl.title, std.file, f"{std.short_title}（{std.number}）目录", rows, unknown)
 
 
 def _clip(text: str, n: int) -> str:
@@ -151,7 +187,7 @@ def render_table(cov: Coverage, text_width: int = 48) -> str:
     w_id = max([width("条款")] + [width(r.id) for r in cov.rows])
     w_item = max([width("项目")] + [width(r.item) for r in cov.rows])
     w_rule = max([width("实现规则")] + [width(x) for r in cov.rows for x in r.rules] + [width("✗ 无规则实现")])
-    lines.append(f"  {pad('条款', w_id)}  {pad('项目', w_item)}  {pad('实现规则', w_rule)}  条款原文")
+    lines.append(f"  {pad('条款', w_id)}  {pad('项目', w_item)}  {pad('实现规则', w_rule)}  内容")
     for r in cov.rows:
         mark = "✓" if r.rules else "✗"
         first = r.rules[0] if r.rules else "✗ 无规则实现"

@@ -26,6 +26,11 @@ class BadDate(ValueError):
     pass
 
 
+# Python's dates: year 1 to 9999. Inside that range every date is accepted and written as it is
+# (the .xlsx writer keeps its zip entry times within the ZIP format's 1980-2107 by itself).
+MIN_YEAR, MAX_YEAR = 1, 9999
+
+
 def parse_date(value) -> date:
     """Parse one of the accepted date forms; raise BadDate with a Chinese message otherwise."""
     if isinstance(value, datetime):
@@ -47,6 +52,8 @@ def _parse_text(value: str) -> date:
         m = form.match(text)
         if m:
             y, mo, d = (int(g) for g in m.groups())
+            if not MIN_YEAR <= y <= MAX_YEAR:
+                raise BadDate(f"日期 “{value}” 超出可处理的范围（{MIN_YEAR:04d}-01-01 至 {MAX_YEAR}-12-31）")
             try:
                 return date(y, mo, d)
             except ValueError:
@@ -59,6 +66,8 @@ def parse_month(value) -> tuple[int, int]:
     m = _MONTH.match(str(value).strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise BadDate(f"无法识别的月份 “{value}”，应为 2023-06 这样的年月")
+    if not MIN_YEAR <= int(m.group(1)) <= MAX_YEAR:
+        raise BadDate(f"月份 “{value}” 超出可处理的范围（{MIN_YEAR:04d}-01 至 {MAX_YEAR}-12）")
     return int(m.group(1)), int(m.group(2))
 
 
@@ -117,6 +126,8 @@ def periods_overlapping(start: date, end: date, unit: str) -> tuple[Period, ...]
     p = period_of(start, unit)
     while p.start <= end:
         out.append(p)
+        if p.end >= date.max:
+            break
         nxt = p.end.toordinal() + 1
         p = period_of(date.fromordinal(nxt), unit)
     return tuple(out)

@@ -73,7 +73,7 @@ def ledger_document(result) -> dict | None:
     return doc
 
 
-def write_ledger_out(results, out: str) -> list[tuple[Path, int]]:
+def write_ledger_out(results, out: str, inputs=()) -> list[tuple[Path, int]]:
     """Write the ledger records: to `out` for one enterprise, or one file per enterprise when `out`
     is a folder (ends with / or exists as one). JSON when the name ends .json, YAML otherwise."""
     from .atomic import write_all
@@ -91,5 +91,5 @@ def write_ledger_out(results, out: str) -> list[tuple[Path, int]]:
         outputs[path] = (json.dumps(doc, ensure_ascii=False, indent=2) if path.suffix == ".json"
                          else yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=200))
         written.append((path, len(doc["records"]["hazards"])))
-    write_all(outputs)  # every enterprise's file, or none
+    write_all(outputs, inputs, "--ledger-out")  # every enterprise's file, or none; never over an input
     return written

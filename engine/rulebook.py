@@ -126,7 +126,8 @@ def cached_rulebook(rules_root: Path | None = None, checklists_root: Path | None
     def build() -> Rulebook:
         book = load_rulebook(rules_root, checklists_root)
         book.raise_problems()
-        book.version = version
+        from .rulebook_choice import rulebook_digest
+        book.version = rulebook_digest(book)   # the rulebook version findings record
         return book
     return cached_pickle("rulebook", f"{version}|{rules_root}|{checklists_root}", build)
 
@@ -139,16 +140,17 @@ def rule_files(root: Path) -> list[Path]:
 
 
 def load_rulebook(rules_root: Path | None = None, checklists_root: Path | None = None,
-                  extra_rule_files: list[Path] = ()) -> Rulebook:
+                  extra_rule_files: list[Path] = (), extra_checklist_files: list[Path] = ()) -> Rulebook:
     rules_root = Path(rules_root or rules_dir())
     checklists_root = Path(checklists_root or checklists_dir())
     book = Rulebook()
     _load_counters(book, rules_root / "counters.yaml")
     for path in list(rule_files(rules_root)) + list(extra_rule_files):
         _load_rule_file(book, path)
-    if checklists_root.exists():
-        for path in checklist_order(sorted(checklists_root.glob("*.yaml"))):
-            _load_checklist(book, path)
+    shipped = sorted(checklists_root.glob("*.yaml")) if checklists_root.exists() else []
+    extra = [p for p in map(Path, extra_checklist_files) if p.resolve() not in {q.resolve() for q in shipped}]
+    for path in checklist_order(shipped + extra):
+        _load_checklist(book, path)
     # a mistyped source.implements id would silently leave a notice clause uncovered
     from .coverage import implements_problems
     book.problems.extend(implements_problems(book, rules_root))

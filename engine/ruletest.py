@@ -61,21 +61,22 @@ def checklist_for(book: Rulebook, rule: Rule, example: dict):
     raise InputError(f"规则 {rule.id} 不属于任何检查清单，示例无从取得考核期和参数", rule.doc.file)
 
 
-def run_examples(book: Rulebook, rules: list[Rule], engines=("native",)) -> list[ExampleResult]:
+def run_examples(book: Rulebook, rules: list[Rule], engines=("native",), checklist=None) -> list[ExampleResult]:
+    """Every example of every rule; with `checklist`, examples that name none run under it."""
     results = []
     rete_cache = {}
     for rule in rules:
         for i, ex in enumerate(rule.examples):
             for engine in engines:
-                results.append(_run_one(book, rule, i, ex, engine, rete_cache))
+                results.append(_run_one(book, rule, i, ex, engine, rete_cache, checklist))
     return results
 
 
-def _run_one(book, rule, i, ex, engine, rete_cache) -> ExampleResult:
+def _run_one(book, rule, i, ex, engine, rete_cache, chosen=None) -> ExampleResult:
     name = ex.get("name", f"示例{i + 1}")
     where = f"{rule.doc.file}:{rule.doc.line_of(rule.path + ('examples', i)) or ''}"
     try:
-        checklist = checklist_for(book, rule, ex)
+        checklist = chosen if chosen is not None and not ex.get("checklist") else checklist_for(book, rule, ex)
         evidence = from_data(example_evidence(rule, ex), file=f"{where} 示例“{name}”")
         as_of = ex.get("as_of")
         from .dates import parse_date
@@ -91,3 +92,41 @@ def _run_one(book, rule, i, ex, engine, rete_cache) -> ExampleResult:
         return ExampleResult(rule, name, engine, ex["expect"], finding.status, finding.reason)
     except InputError as exc:
         return ExampleResult(rule, name, engine, ex["expect"], None, "", str(exc))
+
+
+# ---- reports for CI ----------------------------------------------------------------------------
+
+def results_json(results: list[ExampleResult], no_examples: list[str], rulebook: dict) -> dict:
+    """`rules test --format json`: one entry per (rule, example, engine), and the totals."""
+    bad = [r for r in results if not r.ok]
+    return {"yinhuan_rule_tests": 1, "rulebook": rulebook,
+            "passed": len(results) - len(bad), "failed": len(bad), "rules_without_examples": no_examples,
+            "results": [{"rule": r.rule.id, "example": r.name, "engine": r.engine, "ok": r.ok,
+                         "expected": r.expected, "got": r.got, "reason": r.reason, "error": r.error,
+                         "file": r.rule.doc.file} for r in results]}
+
+
+def results_junit(results: list[ExampleResult], no_examples: list[str]) -> str:
+    """`rules test --format junit`: JUnit XML as CI servers read it — one testsuite per rule,
+    one testcase per example and engine, a <failure> with expected and got."""
+    import xml.etree.ElementTree as ET
+    suites = ET.Element("testsuites", name="yinhuan rules test", tests=str(len(results)),
+                        failures=str(sum(1 for r in results if not r.ok)))
+    by_rule: dict[str, list[ExampleResult]] = {}
+    for r in results:
+        by_rule.setdefault(r.rule.id, []).append(r)
+    for rid, rs in by_rule.items():
+        suite = ET.SubElement(suites, "testsuite", name=rid, tests=str(len(rs)),
+                              failures=str(sum(1 for r in rs if not r.ok)), file=rs[0].rule.doc.file)
+        for r in rs:
+            case = ET.SubElement(suite, "testcase", classname=rid, name=f"{r.name} [{r.engine}]",
+                                 file=r.rule.doc.file)
+            if not r.ok:
+                got = r.error or f"得到 {r.got}：{r.reason}"
+                fail = ET.SubElement(case, "failure", message=f"期望 {r.expected}，{got}", type="ExampleFailed")
+                fail.text = got
+    for rid in no_examples:
+        suite = ET.SubElement(suites, "testsuite", name=rid, tests="0", failures="0")
+        ET.SubElement(ET.SubElement(suite, "properties"), "property", name="warning", value="规则没有示例")
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

@@ -88,16 +88,18 @@ def open_runner(checklist_id: str, engine: str = "native", book: Rulebook | None
     return Runner(book, book.checklist(checklist_id), engine)
 
 
-def findings_document(runner: Runner, results: list[Result]) -> dict:
+def findings_document(runner: Runner, results: list[Result], choice=None) -> dict:
     """What `check --format json` prints (docs/findings-format.md); `demo --format json` prints a
-    list of these, one per checklist."""
+    list of these, one per checklist. `rulebook` says what the results were computed with: the
+    rulebook's content digest, any rules or checklist file added, and the checklist's parameters."""
+    from .rulebook_choice import Choice
     cl = runner.checklist
+    choice = choice or Choice(runner.book, cl)
+    rulebook = choice.to_json()
     doc = {"yinhuan_findings": 1,
            "checklist": {"id": cl.id, "title": cl.title, "sector": cl.sector,
                          "window": [d.isoformat() for d in cl.window]},
-           "engine": runner.engine}
-    if getattr(runner.book, "version", ""):
-        doc["rulebook_version"] = runner.book.version   # which rules produced these findings
+           "engine": runner.engine, "rulebook_version": rulebook["digest"], "rulebook": rulebook}
     doc["results"] = [r.to_json() for r in results]
     failed = [sum(f.status == FAIL for f in r.findings) for r in results]
     doc["summary"] = {"files": len(results), "checked": len(results), "rejected": 0, "failed": sum(failed),

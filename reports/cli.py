@@ -195,7 +195,8 @@ def tally(checklist, period, cumulative, city, districts_file, explain_counter, 
         return
     fmts = [f.strip() for f in formats.split(",") if f.strip()]
     rendered = render_tally(t, hazards, fmts, _date_option(filed_on, "--filed-on"))
-    for path in write_all({Path(out_dir) / name: data for name, data in rendered.items()}):
+    outputs = {Path(out_dir) / name: data for name, data in rendered.items()}
+    for path in write_all(outputs, [*inputs, *([districts_file] if districts_file else [])]):
         click.echo(f"已写入 {path}", err=True)
 
 
@@ -248,7 +249,7 @@ def ledger_export(period, cumulative, district, city, out, filed_on, db, as_of, 
     else:
         raise InputError("--out 应以 .xlsx 或 .csv 结尾", None, None, "--out")
     sheets = "，".join(f"{p.title} {len(p.rows)} 条" for p in parts)
-    click.echo(f"已写入 {write_bytes(out, data)}（{sheets}）", err=True)
+    click.echo(f"已写入 {write_bytes(out, data, inputs)}（{sheets}）", err=True)
 
 
 @ledger.command("check", help="逐行检查台账：信用代码、发现方式、判定依据、五到位、整改期限、逾期。")

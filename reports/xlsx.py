@@ -14,6 +14,7 @@ from datetime import date, datetime
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 
 from yinhuan import cells
 from yinhuan.dates import chinese_form
@@ -112,15 +113,24 @@ def _district_tables(ws, tally, filed_on: date) -> None:
 
 # ---- 非煤矿山 附件: the four-section form, two items a row ---------------------------------
 
+# A4 landscape at 100% (the form is one page wide without shrinking): about 480 points of rows fit a
+# page between the default margins; the title block takes about 90.
+PAGE_HEIGHT, TITLE_BLOCK_HEIGHT, FORM_ROW_HEIGHT = 480, 90, 45
+
 def _form(ws, tally, filed_on: date) -> None:
     lay = tally.layout
     row = _title_block(ws, lay["attachment"], lay["title"], 7,
                        f"填报地市：{tally.bureau.city}　　统计期间：{tally.period.label}",
                        f"时间：{filed_on.year} 年 {filed_on.month} 月 {filed_on.day} 日")
     totals = tally.rows()[-1][1]
+    used = TITLE_BLOCK_HEIGHT
     for section in lay["sections"]:
         items = section["items"]
         nrows = (len(items) + 1) // 2
+        if used + nrows * FORM_ROW_HEIGHT > PAGE_HEIGHT:   # keep a section's label with its rows
+            ws.row_breaks.append(Break(id=row - 1))
+            used = 0
+        used += nrows * FORM_ROW_HEIGHT
         _merge(ws, row, 1, row + nrows - 1, 1, section["name"], BOLD)
         for k, item in enumerate(items):
             r, c = row + k // 2, 2 + 3 * (k % 2)
@@ -133,7 +143,7 @@ def _form(ws, tally, filed_on: date) -> None:
             for c in range(5, 8):
                 _put(ws, row + nrows - 1, c, "")
         for r in range(row, row + nrows):
-            ws.row_dimensions[r].height = 45
+            ws.row_dimensions[r].height = FORM_ROW_HEIGHT
         row += nrows
     for col, w in zip("ABCDEFG", (10, 5, 34, 14, 5, 34, 14)):
         ws.column_dimensions[col].width = w
@@ -144,7 +154,7 @@ def _per_district(ws, tally) -> None:
     lay = tally.layout
     cols = layouts.flat_columns(lay)
     width = 2 + len(cols)
-    _merge(ws, 1, 1, 1, width, f"{lay['title']}（分区市）　{tally.period.label}", TITLE, CENTER, border=False)
+    title = f"{lay['title']}（分区市）　{tally.period.label}"
     # two header rows: the section, then the item
     c = 0
     while c < len(cols):
@@ -152,6 +162,8 @@ def _per_district(ws, tally) -> None:
         while c + span < len(cols) and cols[c + span][0] == cols[c][0]:
             span += 1
         _merge(ws, 3, 3 + c, 3, 3 + c + span - 1, cols[c][0], BOLD)
+        # each section prints on its own page: the title over each section, so every page has it
+        _merge(ws, 1, 3 + c, 1, 3 + c + span - 1, title, BOLD, CENTER, border=False)
         c += span
     _merge(ws, 3, 1, 4, 1, "序号", BOLD)
     _merge(ws, 3, 2, 4, 2, lay["row_heading"], BOLD)
@@ -166,7 +178,17 @@ def _per_district(ws, tally) -> None:
         for k, (_, metric, _) in enumerate(cols):
             _put(ws, r, 3 + k, _number(values[metric]))
     for k in range(3, width + 1):
-        ws.column_dimensions[get_column_letter(k)].width = 12
+        ws.column_dimensions[get_column_letter(k)].width = 10
+    # 37 columns do not fit one A4 page legibly: one page per section, 序号 and 区市 repeated on each
+    ws.print_title_cols = "A:B"
+    ws.print_title_rows = "1:4"
+    ws.freeze_panes = "C5"
+    for k in range(1, len(cols)):
+        if cols[k][0] != cols[k - 1][0]:
+            ws.col_breaks.append(Break(id=2 + k))   # break after the column ending the previous section
+    ws.page_setup.orientation = "landscape"
+    # the widest section (12 columns of width 10, with 序号 and 区市) at 72% fits A4 landscape
+    ws.page_setup.scale = 72
 
 
 # ---- 附件2 ledger ------------------------------------------------------------------------
@@ -180,7 +202,12 @@ def ledger_sheet(ws, rows: list[LedgerRow], title: str, city: str, filed_on: dat
         _put(ws, 5, k, col, BOLD)
     for n, r in enumerate(rows, 6):
         for k, col in enumerate(cols, 1):
-            _put(ws, n, k, r.values.get(col, ""), BODY, CENTER if col in ("序号", "发现时间", "整改期限") else LEFT)
+            value = r.values.get(col, "")
+            if col == "序号" and str(value).isdigit():
+                value = int(value)   # a number, so it sorts and sums as one
+            _put(ws, n, k, value, BODY, CENTER if col in ("序号", "发现时间", "整改期限") else LEFT)
+    ws.print_title_rows = "5:5"     # the header repeats on every printed page
+    ws.freeze_panes = "A6"
     widths = {"序号": 6, "重大事故隐患描述": 30, "判定依据": 30, "整改措施": 24, "企业全称": 22,
               "统一社会信用代码": 21}
     for k, col in enumerate(cols, 1):
@@ -232,13 +259,26 @@ _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def _print_setup(ws) -> None:
-    """The notice's forms are printed landscape on A4: one page wide, as many pages tall as needed."""
+    """The notice's forms are printed landscape on A4: one page wide, as many pages tall as needed.
+    A sheet with column breaks (分区市) is printed page by page at full size instead."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.print_options.horizontalCentered = True
+    if ws.col_breaks.brk:
+        return
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
+
+
+ZIP_FIRST, ZIP_LAST = date(1980, 1, 1), date(2107, 12, 31)
+
+
+def zip_stamp(stamp: date) -> tuple:
+    """The zip entries' time: the filing date, held within what the ZIP format can store (1980-2107).
+    Only the archive's member times are clamped; the filing date in the sheets and properties is exact."""
+    d = min(max(stamp, ZIP_FIRST), ZIP_LAST)
+    return (d.year, d.month, d.day, 0, 0, 0)
 
 
 def to_bytes(wb: Workbook, stamp: date) -> bytes:
@@ -253,14 +293,15 @@ def to_bytes(wb: Workbook, stamp: date) -> bytes:
     raw = io.BytesIO()
     wb.save(raw)
     out = io.BytesIO()
-    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    iso = f"{when.year:04d}-{when.month:02d}-{when.day:02d}T00:00:00Z".encode()  # strftime pads no year < 1000
+    zip_time = zip_stamp(stamp)
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 data = _MODIFIED.sub(rb"\g<1>" + iso + rb"\g<2>", data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(stamp.year, stamp.month, stamp.day, 0, 0, 0))
+            fixed = zipfile.ZipInfo(info.filename, date_time=zip_time)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
             dst.writestr(fixed, data)

@@ -374,6 +374,39 @@ def plan_draws(db):
                    f"{len(row.drawn)}/{len(row.population)} 家\t{row.params.get('note') or ''}")
 
 
+@hazards.command("link")
+@db_option
+@user_option
+@click.argument("hazard_id", type=int)
+@click.option("--record", "record_id", required=True, help="企业台账中的记录编号（如 H-7），今后导入的该记录并入此隐患")
+def hazards_link(db, actor, hazard_id, record_id):
+    """人工关联：指明企业台账的某条记录就是这条隐患（描述或判定依据写法不同也不再另立一条）。"""
+    from . import db as dbm, service
+    h = service.link_hazard(dbm.connect(db), actor_of(actor), hazard_id, record_id)
+    click.echo(f"台账记录 {record_id} 已关联到隐患 #{h['id']}")
+
+
+def _guard(cmd: click.Command) -> None:
+    """A database failure (server gone, disk full, a constraint) is one Chinese message and exit 2,
+    never a traceback; the transaction was rolled back, so nothing half-written stays."""
+    import functools
+    inner = cmd.callback
+
+    @functools.wraps(inner)
+    def wrapped(*args, **kwargs):
+        from sqlalchemy.exc import SQLAlchemyError
+        from yinhuan.errors import InputError
+        try:
+            return inner(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise InputError(f"数据库操作失败，未做任何更改：{detail}", field="--db") from None
+    if inner is not None:
+        cmd.callback = wrapped
+    for sub in getattr(cmd, "commands", {}).values():
+        _guard(sub)
+
+
 def store_check_results(db, actor, results, checklist_id) -> None:
     """`check --db`: keep the results (called by the check command after it computed them)."""
     from . import checkrun, db as dbm
@@ -385,4 +418,5 @@ def store_check_results(db, actor, results, checklist_id) -> None:
 def register(main: click.Group) -> None:
     """Add the store's commands to the main CLI."""
     for cmd in (db, users, import_, hazards, plan):
+        _guard(cmd)
         main.add_command(cmd)

@@ -50,6 +50,9 @@ def now() -> datetime:
 def row_digest(obj) -> str:
     """Digest of a record's columns (all but the pointer to its last event)."""
     cols = {c.key: getattr(obj, c.key) for c in obj.__mapper__.column_attrs if c.key != "updated_seq"}
+    extra = getattr(obj, "digest_extra", None)
+    if extra is not None:          # rows that belong to this one (an inspection's findings)
+        cols["_parts"] = extra()
     return hashlib.sha256(canonical(cols).encode()).hexdigest()
 
 
@@ -106,7 +109,7 @@ class Problem:
 
 
 # entity name in events -> model whose rows the events vouch for
-VOUCHED = {"hazard": models.Hazard, "inspection": models.Inspection, "user": models.User,
+VOUCHED = {"enterprise": models.Enterprise, "hazard": models.Hazard, "inspection": models.Inspection, "user": models.User,
            "document": models.Document, "activity": models.Activity, "plan": models.PlanDraw}
 
 

@@ -280,6 +280,26 @@ def penalise(s: Session, actor: str, hazard_id: int, on: date, note: str) -> mod
     return hz
 
 
+def link(s: Session, actor: str, hazard_id: int, record_id: str) -> models.Hazard:
+    """An explicit link: the enterprise's ledger record `record_id` is this hazard, whatever its
+    wording or 判定依据 say; later files carrying that record join the hazard instead of copying it."""
+    _person(s, actor)
+    hz = get(s, hazard_id)
+    code = hz.enterprise.credit_code
+    record_id = record_id.strip()
+    if not record_id:
+        raise Refused("须给出台账记录编号（--record）", field="record")
+    old = s.scalar(select(models.HazardLink).where(models.HazardLink.credit_code == code,
+                                                   models.HazardLink.record_id == record_id))
+    if old is not None:
+        if old.hazard_id == hz.id:
+            raise Refused(f"台账记录 {record_id} 已关联到隐患 #{hz.id}", field="record")
+        raise Refused(f"台账记录 {record_id} 已关联到隐患 #{old.hazard_id}，不能再关联到 #{hz.id}", field="record")
+    s.add(models.HazardLink(credit_code=code, record_id=record_id, hazard_id=hz.id))
+    events.record(s, actor, "hazard.link", "hazard", hz.id, {"record_id": record_id, "credit_code": code}, row=hz)
+    return hz
+
+
 # ---- reading -----------------------------------------------------------------------------------
 
 def overdue(hz: models.Hazard, as_of: date) -> bool:

@@ -70,6 +70,12 @@ def parse(path: str | Path) -> Parsed:
         raise InputError("文件不存在", str(path)) from None
     except OSError as exc:
         raise InputError(f"无法读取：{exc.strerror}", str(path)) from None
+    if p.suffix.lower() == ".xlsx" and _is_self_check(p):   # a filled 自查表: one enterprise's evidence
+        from yinhuan.reports.hazards import hazards_of
+        from yinhuan.workbook.read import load
+        ev = load(p)
+        hazards_of(ev)
+        return Parsed("evidence", str(path), raw, ev)
     if looks_like_ledger(p) and not (p.suffix.lower() == ".csv" and
                                      activity_mod.looks_like_csv(raw[:4096].decode("utf-8-sig", errors="ignore"))):
         rows = read_ledger(p)
@@ -86,6 +92,11 @@ def parse(path: str | Path) -> Parsed:
         hazards_of(ev)   # the ledger's formula-breaking mistakes, refused as tally refuses them
         return Parsed(kind, str(path), raw, ev)
     return Parsed(kind, str(path), raw, activity_mod.from_document(doc))
+
+
+def _is_self_check(p: Path) -> bool:
+    from yinhuan.workbook import is_workbook
+    return is_workbook(p)
 
 
 def _check_ledger_rows(rows) -> None:
@@ -119,7 +130,8 @@ def enterprise(s: Session, actor: str, profile: dict, as_of: date | None) -> mod
                                 profile_as_of=as_of)
         s.add(ent)
         s.flush()
-        events.record(s, actor, "enterprise.create", "enterprise", ent.id, {"credit_code": code, "name": ent.name})
+        events.record(s, actor, "enterprise.create", "enterprise", ent.id, {"credit_code": code, "name": ent.name},
+                      row=ent)
         return ent
     newer = as_of is not None and (ent.profile_as_of is None or as_of >= ent.profile_as_of)
     merged = dict(ent.profile, **prof) if newer else dict(prof, **ent.profile)
@@ -129,7 +141,8 @@ def enterprise(s: Session, actor: str, profile: dict, as_of: date | None) -> mod
             ent.profile_as_of = as_of
         for k in ("name", "district", "sector", "industry"):
             setattr(ent, k, merged.get(k, getattr(ent, k)) or getattr(ent, k))
-        events.record(s, actor, "enterprise.profile", "enterprise", ent.id, {"profile": merged, "as_of": as_of})
+        events.record(s, actor, "enterprise.profile", "enterprise", ent.id, {"profile": merged, "as_of": as_of},
+                      row=ent)
     return ent
 
 

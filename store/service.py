@@ -5,6 +5,8 @@ write to the tables themselves, so every change is an event and the two front en
 """
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 
 from . import models
@@ -52,7 +54,8 @@ def list_hazards(store: Store, *, as_of, district=None, state=None, overdue_on=N
 _WHAT = {"hazard.register": "登记", "hazard.sighting.again": "再次发现（不重复计数）",
          "hazard.sighting.recurring": "销号后再次发现（复现）", "hazard.sighting.updated": "台账更新",
          "hazard.move": "状态变更", "hazard.extend": "延期", "hazard.list": "挂牌督办",
-         "hazard.penalty": "行政处罚", "hazard.closed_by_inspection": "复查符合，销号"}
+         "hazard.penalty": "行政处罚", "hazard.closed_by_inspection": "复查符合，销号",
+         "hazard.link": "关联台账记录"}
 
 
 def _describe_event(e: models.Event) -> str:
@@ -74,6 +77,8 @@ def _describe_event(e: models.Event) -> str:
         what += f" {p['unit']}（{p['level']}）"
     elif e.kind == "hazard.penalty":
         what += f" {p['on']}：{p['note']}"
+    elif e.kind == "hazard.link":
+        what += f" {p['record_id']}"
     elif "source" in p:
         what += f"：{p['source']}"
     elif "note" in p:
@@ -117,6 +122,12 @@ def penalise_hazard(store: Store, actor: str, hazard_id: int, on, note: str) -> 
     from . import hazards
     with store.session() as s:
         return hazard_dict(hazards.penalise(s, actor, hazard_id, on, note), on)
+
+
+def link_hazard(store: Store, actor: str, hazard_id: int, record_id: str) -> dict:
+    from . import hazards
+    with store.session() as s:
+        return hazard_dict(hazards.link(s, actor, hazard_id, record_id), date.today())
 
 
 def import_files(store: Store, paths, actor: str):

@@ -230,5 +230,5 @@ def test_two_processes_answering_at_once(ev):
     outs = [p.communicate(data.encode("utf-8"), timeout=120) for p, data in zip(procs, (a_input, b_input))]
     assert all(p.returncode in (0, 1) for p in procs), outs
     got = answers(ev)
-    assert {k for k, v in got.items() if v["answer"] == "是"} == set(ids[: n // 2])
-    assert {k for k, v in got.items() if v["answer"] == "否"} == set(ids[n // 2:])
+    assert {k for k, v in got.items() if v["answer"] == "是"} == set(ids[: n // 2]), outs
+    assert {k for k, v in got.items() if v["answer"] == "否"} == set(ids[n // 2:]), outs

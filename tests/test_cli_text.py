@@ -45,7 +45,7 @@ def test_every_help_is_chinese_and_describes_every_option():
 
 def test_help_lists_the_shipped_checklists():
     ids = sorted(p.stem for p in (REPO / "checklists").glob("*.yaml"))
-    for path in (("check",), ("rules", "coverage"), ("tally",), ("rules", "list")):
+    for path in (("check",), ("rules", "coverage"), ("rules", "test"), ("tally",), ("rules", "list")):
         out = invoke(*path, "--help").output
         assert all(i in out for i in ids), (path, out)
 

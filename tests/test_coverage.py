@@ -123,3 +123,34 @@ def test_duplicate_clause_id_rejected(tmp_path):
 def test_unknown_checklist_is_bad_input():
     r = _run("--checklist", "nope", "--rules", str(RULES), "--checklists", str(CHECKLISTS))
     assert r.exit_code == 2
+
+
+# ---- issue 11 item 4: every shipped checklist has a coverage ---------------------------------
+
+SHIPPED = ["gongmao-2023", "mine-2023", "gongmao-criteria-2023", "mine-criteria-2022", "gongmao-full-2023",
+           "mine-full-2023"]
+
+
+@pytest.mark.parametrize("checklist", SHIPPED)
+def test_every_shipped_checklist_is_fully_covered(checklist):
+    r = _run("--checklist", checklist, "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["total"] == doc["covered"] > 30 and doc["uncovered"] == []
+
+
+def test_criteria_coverage_is_the_catalogue_item_by_item():
+    import dataclasses
+    from yinhuan.catalogue import load_catalogues
+    book = load_rulebook()
+    cl = book.checklist("mine-criteria-2022")
+    std = next(s for s in load_catalogues().standards if s.sector == "非煤矿山")
+    cov = coverage(book, cl.id)
+    assert [r.id for r in cov.rows] == [e.id for e in std.entries]
+    assert all(r.text.startswith("摘要：") for r in cov.rows)   # the catalogue's summary, never shown as the text
+    dropped = next(r for r in cl.rule_ids if book.rules[r].raw.get("criterion") == "MINE-OP-8-1")
+    book.checklists[cl.id] = dataclasses.replace(cl, rule_ids=[r for r in cl.rule_ids if r != dropped])
+    cov = coverage(book, cl.id)
+    assert [r.id for r in cov.uncovered] == ["MINE-OP-8-1"] and not cov.ok
+    full = coverage(book, "mine-full-2023")   # the combined checklist still has the rule
+    assert full.ok and len(full.rows) == 36 + 120

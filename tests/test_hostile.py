@@ -133,3 +133,56 @@ def test_xlsx_text_cells_are_never_formulas(tmp_path):
     assert back["A1"].value == INJECTIONS[0] and back["A1"].quotePrefix
     assert back.cell(row=len(INJECTIONS) + 1, column=1).value == "a␀b␛c␡"
     assert back.cell(row=len(INJECTIONS) + 2, column=1).value == "\ufffdx"
+
+
+# ---- rule regexes ----------------------------------------------------------------------------
+
+CATASTROPHIC = {r"^(a+)+$": "重复的分组内又有量词", r"(a|ab)+c": "几个选择项可以以同一字符开头",
+                r"(.|a)*!": "几个选择项可以以同一字符开头", r"(a?a?)+b": "重复的分组内又有量词",
+                r".*.*.*.*x": "最多 3 个", r"(a)\1": "反向引用", r"(?<=a)b": "断言"}
+
+
+@pytest.mark.parametrize("pattern", sorted(CATASTROPHIC))
+def test_lint_rejects_catastrophic_patterns(pattern, tmp_path):
+    from conftest import write_rules
+    rule = f"""
+id: FX-RX
+title: 正则测试
+source: {{document: 工贸方案, clause: 二（一）1}}
+tags: [fx]
+check:
+  kind: none
+  fact: meetings
+  what: 备注
+  where: {{field: note, matches: '{pattern}'}}
+"""
+    rdir, cdir = write_rules(tmp_path, {"rx": rule})
+    r = CliRunner().invoke(main, ["rules", "lint", str(rdir), str(cdir)])
+    assert r.exit_code == 2, r.output
+    assert CATASTROPHIC[pattern] in r.output and f"{rdir / 'rx.yaml'}:" in r.output, r.output
+
+
+def test_shipped_patterns_run_on_re2_and_agree_with_re():
+    import re
+    from yinhuan import saferegex
+    from yinhuan.rulebook import shipped_rulebook
+    assert saferegex.ENGINE == "re2"  # the test extra installs google-re2
+    patterns = set(re.findall(r"matches: ([^}\n]+)", "\n".join(
+        p.read_text(encoding="utf-8") for p in (HOSTILE.parent.parent / "rules").rglob("*.yaml"))))
+    assert patterns and shipped_rulebook()
+    texts = ["焊机", "气割", "判定标准学习", "警示教育会", "", "a" * 35 + "!", "重点检查事项\n第二行"]
+    for p in patterns:
+        p = p.strip().strip("'\"")
+        rx = saferegex.compile_pattern(p)
+        assert type(rx).__module__.startswith("re2")
+        for t in texts:
+            assert bool(rx.search(t)) == bool(re.search(p, t)), (p, t)
+
+
+def test_re2_runs_the_pattern_re_cannot_finish():
+    """What lint keeps out would also be harmless to the engine: RE2 matches in linear time."""
+    from yinhuan import saferegex
+    rx = saferegex._re2.compile(r"^(a+)+$")
+    assert rx.search("a" * 35 + "!") is None and rx.search("a" * 100_000)
+    with pytest.raises(saferegex.Unsafe):
+        saferegex.compile_pattern(r"^(a+)+$")

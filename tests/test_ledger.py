@@ -26,7 +26,7 @@ def test_export_xlsx_has_exactly_the_17_columns(tmp_path):
     rows = [r for r in ws.iter_rows(min_row=6, values_only=True)]
     # June only: the May hazard is out; the machinery ledger sent twice appears once
     assert len(rows) == 5
-    assert [r[0] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert [r[0] for r in rows] == [1, 2, 3, 4, 5]   # 序号 stored as numbers
     first = dict(zip(COLUMNS, rows[0]))
     assert first["发现时间"] == "2023.06.05" and first["整改期限"] == "2023.06.30"
     assert first["企业全称"] == "威海环翠示例机械有限公司" and first["市"] == "威海市"

@@ -230,3 +230,24 @@ def test_list_filters(store, tmp_path):
     assert "共 1 条" in run("hazards", "list", "--db", store.arg, "--state", "整改中")
     r = CliRunner().invoke(main, ["hazards", "list", "--db", store.arg, "--state", "完成"])
     assert r.exit_code == 2 and "未知状态" in r.output
+
+
+def test_an_explicit_link_joins_a_differently_worded_record(store, tmp_path):
+    out = run("hazards", "link", "--db", store.arg, "--user", "zhang", "1", "--record", "H-77")
+    assert "台账记录 H-77 已关联到隐患 #1" in out
+    worded = dict(HZ, id="H-77", basis="《工贸企业重大事故隐患判定标准》第十二条第二项", description="速冻间未隔开")
+    assert "隐患（再次发现，不重复计数） 1" in run("import", "--db", store.arg,
+                                                 evidence(tmp_path, "e2.yaml", [worded], "2023-07-01"))
+    assert len(service.list_hazards(store, as_of=D("2023-07-01"))) == 1
+    r = CliRunner().invoke(main, ["hazards", "link", "--db", store.arg, "--user", "zhang", "1", "--record", "H-1"])
+    assert r.exit_code == 2 and "已关联到隐患 #1" in r.output
+    hist = service.show_hazard(store, 1, D("2023-07-01"))["history"]
+    assert any(e["what"] == "关联台账记录 H-77" and e["actor"] == "zhang" for e in hist)
+
+
+def test_a_database_failure_is_one_message_not_a_traceback(store):
+    from sqlalchemy import text
+    with store.engine.begin() as c:
+        c.execute(text("DROP TABLE hazard_sightings"))
+    r = CliRunner().invoke(main, ["hazards", "show", "--db", store.arg, "1"])
+    assert r.exit_code == 2 and "数据库操作失败，未做任何更改" in r.output and "Traceback" not in r.output

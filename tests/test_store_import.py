@@ -196,3 +196,21 @@ def test_tally_differential_on_generated_data(db, tmp_path, seed):
             files = tally_json(tmp_path, f"f{period}{extra}", "gongmao-2023", period, *extra, *inputs)
             stored = tally_json(tmp_path, f"d{period}{extra}", "gongmao-2023", period, *extra, "--db", db)
             assert stored == files, (period, extra)
+
+
+@pytest.mark.parametrize("sql, where", [
+    ("UPDATE findings SET status = '符合' WHERE status = '不符合'", "inspections #"),
+    ("DELETE FROM findings WHERE id = 1", "inspections #"),
+    ("UPDATE enterprises SET name = '改过的名字' WHERE id = 1", "enterprises #1"),
+    ("UPDATE hazards SET state = '已销号' WHERE id = 1", "hazards #1"),
+    ("UPDATE activities SET district = '文登区' WHERE id = 1", "activities #1"),
+])
+def test_verify_finds_imported_records_changed_outside_the_program(db, sql, where):
+    from sqlalchemy import text
+    from yinhuan.store import db as dbm
+    run("import", "--db", db, *GM_INPUTS)
+    assert "校验通过" in run("db", "verify", "--db", db)
+    with dbm.get_engine(dbm.resolve_url(db)).begin() as c:
+        c.execute(text(sql))
+    r = CliRunner().invoke(main, ["db", "verify", "--db", db])
+    assert r.exit_code == 1 and where in r.output and "在程序之外被" in r.output, r.output

@@ -350,3 +350,69 @@ def test_shipped_example_is_up_to_date():
 
 def test_shipped_example_checks_like_its_yaml():
     assert results("gongmao-2023", SHIPPED) == results("gongmao-2023", DEMO)
+
+
+def test_upload_bytes_read_like_the_file_and_errors_name_the_upload(tmp_path):
+    from yinhuan.workbook import read_bytes, read_workbook_bytes
+    out = filled(tmp_path)
+    data, info = read_bytes(out.read_bytes(), "海晟自查表.xlsx")
+    assert data == read(out)[0] and info.checklist == "gongmao-2023"
+    assert read_workbook_bytes(out.read_bytes()) == data
+    edit(out, {("从业人员", "D5"): "正式工"})
+    with pytest.raises(InputError) as exc:
+        read_bytes(out.read_bytes(), "海晟自查表.xlsx")
+    assert str(exc.value).startswith("海晟自查表.xlsx: 工作表“从业人员” 单元格 D5")
+
+
+def test_ask_is_refused_for_a_workbook(tmp_path):
+    out = filled(tmp_path)
+    before = out.read_bytes()
+    r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", "--ask", str(out)], input="\n")
+    assert r.exit_code == 2 and "判断项" in r.output
+    assert out.read_bytes() == before
+
+
+def test_a_sheet_declaring_millions_of_rows_is_refused(tmp_path):
+    out = filled(tmp_path)
+    huge = tmp_path / "huge.xlsx"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(huge, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet3.xml":
+                import re
+                body = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', body)
+            dst.writestr(info.filename, body)
+    r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", str(huge)])
+    assert r.exit_code == 2 and "超过上限" in r.output and "Traceback" not in r.output
+
+
+def test_criteria_judgement_items_show_the_catalogue_summary_never_as_law():
+    items = L.layout_for("mine-criteria-2022").judgements
+    assert items and all(j.text for j in items)
+    assert all("非条文原文" in j.text for j in items if j.rule.startswith("CRIT-"))
+    assert all(j.source.startswith("《金属非金属矿山重大事故隐患判定标准》") for j in items)
+
+
+def test_wide_sheets_print_on_several_legible_pages(tmp_path):
+    out = tmp_path / "mine.xlsx"
+    out.write_bytes(build(L.layout_for("mine-2023"))[0])
+    wb = openpyxl.load_workbook(out)
+    ledger = wb["隐患台账"]
+    assert ledger.page_setup.fitToWidth >= 2 and ledger.print_title_cols == "$A:$A"
+    assert wb["应急演练"].page_setup.fitToWidth == 1
+
+
+def test_import_reads_a_filled_workbook_as_evidence(tmp_path, monkeypatch):
+    """yinhuan import tells a 自查表 from a 附件2 ledger and stores it as one enterprise's evidence."""
+    from yinhuan.workbook import is_workbook
+    monkeypatch.setenv("YINHUAN_USER", "tester")
+    db = str(tmp_path / "s.db")
+    out = filled(tmp_path, "mine-2023", EXAMPLES / "enterprises" / "mine-underground-gold.yaml")
+    assert is_workbook(out) and not is_workbook(EXAMPLES / "enterprises" / "mine-underground-gold.yaml")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "init", "--db", db]).exit_code == 0
+    r = runner.invoke(main, ["import", "--db", db, str(out)])
+    assert r.exit_code == 0 and "企业证据" in r.output and "隐患（新） 1" in r.output, r.output
+    edit(out, {("从业人员", "D5"): "正式工"})
+    r = runner.invoke(main, ["import", "--db", db, str(out)])
+    assert r.exit_code == 2 and "单元格 D5" in r.output and "整份文件未导入" in r.output

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import json
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +53,7 @@ class Column:
     required: bool = False
     hint: str = ""       # the schema's description
     nullable: bool = False   # the schema allows null (safety_director: 未配备), written 无
+    aliases: tuple = ()      # (synonym, value) pairs the vocabulary declares (动火作业 -> 动火)
 
     @property
     def key(self) -> str:
@@ -161,6 +161,14 @@ def vocabulary(prop: dict) -> tuple | None:
     return None
 
 
+def _aliases(scope: str, name: str, prop: dict) -> tuple:
+    """The synonyms the evidence schema's vocabulary table declares for this field, if any."""
+    table = schema("evidence").get("x-vocabulary") or {}
+    role = "#/$defs/role"
+    key = "role" if role in (prop.get("$ref"), (prop.get("items") or {}).get("$ref")) else f"{scope}.{name}"
+    return tuple(sorted((table.get(key) or {}).get("aliases", {}).items()))
+
+
 def _column(scope: str, path: tuple, prop: dict, required: bool) -> Column:
     ref = prop.get("$ref", "")
     p = _resolve(prop)
@@ -185,7 +193,7 @@ def _column(scope: str, path: tuple, prop: dict, required: bool) -> Column:
     label = label_of(scope, ".".join(path), prop.get("description") or p.get("description", ""))
     return Column(path=path, label=label, kind=kind, is_list=is_list, enum=vocabulary(prop),
                   required=required, hint=prop.get("description") or p.get("description", ""),
-                  nullable=isinstance(t, list) and "null" in t)
+                  nullable=isinstance(t, list) and "null" in t, aliases=_aliases(scope, path[0], prop))
 
 
 def _columns(scope: str, definition: dict, skip: set = frozenset()) -> list[Column]:
@@ -294,13 +302,9 @@ def rules_read(rules) -> tuple[set, set, bool, set]:
 
 
 def rulebook_version(book, checklist) -> str:
-    """A digest of what the workbook was made from: the checklist and every rule it runs, as
-    loaded. A workbook whose digest differs was made from another version of the rules."""
-    h = hashlib.sha256()
-    h.update(json.dumps(checklist.raw, ensure_ascii=False, sort_keys=True, default=str).encode())
-    for rule in book.rules_of(checklist):
-        h.update(json.dumps(rule.raw, ensure_ascii=False, sort_keys=True, default=str).encode())
-    return h.hexdigest()[:16]
+    """The rulebook's content digest, as the findings JSON records it (yinhuan.rulebook_choice)."""
+    from yinhuan.rulebook_choice import rulebook_digest
+    return rulebook_digest(book).removeprefix("sha256:")[:16]
 
 
 def layout_for(checklist_id: str, book=None) -> Layout:
@@ -331,12 +335,24 @@ def layout_for(checklist_id: str, book=None) -> Layout:
             continue
         sheets.append(Sheet(sheet_name(section), section, None, section_columns(section),
                             _section_description(section)))
-    judgements = tuple(
-        Judgement(rule=r.id, source=r.source_text, text=r.source.get("text", ""), title=r.title,
-                  question=r.check.get("question", ""), guidance=r.check.get("guidance", ""))
-        for r in rules if r.kind == "judgement")
+    judgements = tuple(_judgement(r) for r in rules if r.kind == "judgement")
     return Layout(checklist=cl.id, title=cl.title, sector=cl.sector, version=rulebook_version(book, cl),
                   profile=profile_columns(cl.sector, other_only), sheets=tuple(sheets), judgements=judgements)
+
+
+def _judgement(rule) -> Judgement:
+    """A judgement item with its clause: the notice's words where the rule quotes them; for a
+    判定标准 item, the catalogue's citation and summary, labelled as a summary (never as the law)."""
+    from yinhuan.findings import finding_static
+    static = finding_static(rule)
+    text = rule.source.get("text", "")
+    summary = static.get("basis_summary")
+    if not text and summary:
+        text = (summary if summary.startswith("摘要") else f"摘要：{summary}") + "（非条文原文，以原文为准）"
+        if static.get("unconfirmed"):
+            text += "（条文待核实）"
+    return Judgement(rule=rule.id, source=static.get("source") or rule.source_text, text=text, title=rule.title,
+                     question=rule.check.get("question", ""), guidance=rule.check.get("guidance", ""))
 
 
 def all_record_sheets() -> dict:

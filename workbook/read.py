@@ -155,6 +155,9 @@ def _one(column: L.Column, value):
         return int(value) if float(value).is_integer() else value
     text = _text(value)
     if column.enum and text not in column.enum:
+        canonical = dict(column.aliases).get(text)
+        if canonical is not None:
+            return canonical
         raise BadCell(not_allowed(text, column.enum))
     return text
 

@@ -35,6 +35,7 @@ YES_NO = ("是", "否")
 ANSWERS = ("是", "否", "不适用")
 NONE_MARK = "无此类记录"
 HEADER_ROW, HINT_ROW, FIRST_ROW = 3, 4, 5       # record sheets: title, status, headers, hints, data
+PAGE_WIDTH = 200                                 # column-width units one landscape A4 page holds legibly
 BLANK_ROWS = 15                                  # empty bordered rows below the data, to fill by hand
 VALIDATED_ROWS = 2000                            # how far down drop-downs and checks reach
 FIXED_TIME = datetime(2023, 1, 1)
@@ -338,6 +339,10 @@ def _records(ws, lists: Lists, sheet: L.Sheet, rows: list[dict] | None, none_mar
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=2)
     ws.print_area = f"A1:{last}{FIRST_ROW + len(rows) + BLANK_ROWS - 1}"
     _print_setup(ws, landscape=len(cols) > 6, title_rows=f"{HEADER_ROW}:{HINT_ROW}")
+    total = sum(_width(c) for c in cols)
+    if total > PAGE_WIDTH:   # a wide sheet (the hazard ledger) prints on several pages, each legible
+        ws.page_setup.fitToWidth = -(-int(total) // PAGE_WIDTH)
+        ws.print_title_cols = "A:A"
 
 
 def _judgements(ws, lists: Lists, lay: L.Layout, answers: dict) -> None:
