@@ -114,7 +114,7 @@ def check(checklist, rules_dir, params, as_of, fmt, engine, ask, verbose, out, l
     results = [runner.run(ev, as_of) for ev in evidences]
     if db is not None:
         from .store.cli import store_check_results  # the store is a layer above the engine, loaded on demand
-        store_check_results(db, actor, results, runner.checklist.id)
+        store_check_results(db, actor, results, runner.checklist.id, choice)
     if ledger_out:
         from .ledger_out import write_ledger_out
         for path, n in write_ledger_out(results, ledger_out, inputs=evidence_files):

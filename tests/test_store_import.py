@@ -123,7 +123,10 @@ def test_check_db_stores_inspection_findings_and_criteria_hazards(db):
     store = dbm.connect(db)
     with store.session() as s:
         insp = s.scalars(select(models.Inspection)).one()
-        assert insp.checklist_id == "gongmao-criteria-2023" and insp.rulebook_version.startswith("rb-")
+        assert insp.checklist_id == "gongmao-criteria-2023" and insp.rulebook_version.startswith("sha256:")
+        js = CliRunner().invoke(main, ["check", "--checklist", "gongmao-criteria-2023", "--format", "json",
+                                       *map(str, files)]).stdout
+        assert insp.rulebook_version == json.loads(js)["rulebook"]["digest"]   # the version check reports
         assert insp.mode and insp.agency is not None and insp.date
         assert len(insp.findings) > 10
         hz = s.scalars(select(models.Hazard)).all()
