@@ -194,7 +194,7 @@ def check(checklist, rules_dir, params, as_of, fmt, indent, engine, ask, verbose
                         outcome_stream=in_process() if keep else None, skip_bad=skip_bad)
     if db is not None and results and (skip_bad or not summary["rejected"]):
         from .store.cli import store_check_results  # the store is a layer above the engine, loaded on demand
-        store_check_results(db, actor, results, checker.runner.checklist.id)
+        store_check_results(db, actor, results, checker.runner.checklist.id, checker.choice)
     if ledger_out and results and (skip_bad or not summary["rejected"]):
         from .ledger_out import write_ledger_out
         try:

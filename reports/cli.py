@@ -31,10 +31,12 @@ FORMATS = ("xlsx", "csv", "json")
 # ---- plain functions ---------------------------------------------------------------------
 
 def build_tally(paths, checklist: str, period: str, cumulative: bool = False, city: str | None = None,
-                districts_file: str | None = None, inputs: Inputs | None = None) -> tuple[Tally, list[Hazard]]:
+                districts_file: str | None = None, inputs: Inputs | None = None,
+                book=None) -> tuple[Tally, list[Hazard]]:
     """Load and validate every input, then count. Raises InputError on the first bad input.
-    `inputs`: already loaded (e.g. read back from the store by `tally --db`) instead of `paths`."""
-    cl = layouts.resolve_checklist(checklist)
+    `inputs`: already loaded (e.g. read back from the store by `tally --db`) instead of `paths`;
+    `book`: the rulebook the checklist is read from (default the shipped one)."""
+    cl = layouts.resolve_checklist(checklist, book)
     per = make_period(period, cumulative, cl.window_from, cl.window_to)
     if inputs is None:
         inputs = load_inputs(paths)
@@ -165,7 +167,11 @@ def _date_option(value: str | None, name: str) -> date | None:
 
 
 @click.command("tally", help="按通知附件汇总调度表（xlsx/csv/json），并可追溯每个数的来源。")
-@click.option("--checklist", required=True, help="检查清单 id（mine-2023、gongmao-2023，或含二者的 *-full-2023）")
+@click.option("--checklist", required=True, metavar="ID|文件",
+              help="检查清单 id（mine-2023、gongmao-2023，或含二者的 *-full-2023），或一个检查清单 YAML 文件")
+@click.option("--rules", "rules_dir", default=None, metavar="目录",
+              help="再加载这个目录下的规则文件（含 counters.yaml 时代替随包规则）")
+@click.option("--param", "params", multiple=True, metavar="名称=值", help="覆盖检查清单的一个参数，可重复")
 @click.option("--period", required=True, help="统计月份，如 2023-06")
 @click.option("--cumulative", is_flag=True, help="自专项行动开始累计至该月末")
 @click.option("--city", help="填报地市（须与区市名单一致）")
@@ -178,8 +184,10 @@ def _date_option(value: str | None, name: str) -> date | None:
 @click.option("--db", default=None, help="从系统台账数据库汇总（yinhuan import / check --db 存入的记录），不再给文件")
 @click.argument("inputs", nargs=-1)
 @_exit_on_input_error
-def tally(checklist, period, cumulative, city, districts_file, explain_counter, district, out_dir,
+def tally(checklist, rules_dir, params, period, cumulative, city, districts_file, explain_counter, district, out_dir,
           formats, filed_on, db, inputs):
+    from yinhuan.rulebook_choice import choose
+    choice = choose(rules_dir, checklist, params)
     loaded = None
     if db is not None:
         if inputs:
@@ -189,7 +197,8 @@ def tally(checklist, period, cumulative, city, districts_file, explain_counter, 
         loaded = inputs_from_store(connect(db))
     elif not inputs:
         raise InputError("缺少输入文件（或用 --db 从数据库汇总）", None, None, "INPUTS")
-    t, hazards = build_tally(inputs, checklist, period, cumulative, city, districts_file, loaded)
+    t, hazards = build_tally(inputs, choice.checklist.id, period, cumulative, city, districts_file, loaded, choice.book)
+    t.rulebook = choice.to_json()
     if explain_counter:
         click.echo(explain(t, find_metric(explain_counter, t.layout), district))
         return

@@ -51,6 +51,7 @@ def tally_data(tally) -> dict:
         "rows": [{"district": label, "total": n == len(rows),
                   "values": {m: plain(values[m]) for _, m, _ in cols}}
                  for n, (label, values) in enumerate(rows, 1)],
+        **({"rulebook": tally.rulebook} if tally.rulebook else {}),
     }
 
 

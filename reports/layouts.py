@@ -91,11 +91,12 @@ class Checklist:
     file: str | None
 
 
-def resolve_checklist(ref: str) -> Checklist:
-    """--checklist: a checklist id, read from the rulebook, which validates it and resolves what a
-    combined checklist (duty + criteria) inherits from those it includes, dispatch layout too."""
+def resolve_checklist(ref: str, book=None) -> Checklist:
+    """--checklist: a checklist id, read from the rulebook (default the shipped one; `book` for a
+    rule author's, see yinhuan.rulebook_choice), which validates it and resolves what a combined
+    checklist (duty + criteria) inherits from those it includes, dispatch layout too."""
     from yinhuan.rulebook import shipped_rulebook
-    cl = shipped_rulebook().checklist(ref)
+    cl = (book or shipped_rulebook()).checklist(ref)
     name = cl.dispatch.get("layout") or cl.id
     layout(name)  # the layout must exist
     return Checklist(id=cl.id, layout=name, window_from=cl.window[0], window_to=cl.window[1], file=cl.doc.file)

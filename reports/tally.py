@@ -112,6 +112,7 @@ class Tally:
     bureau: Bureau
     period: Period
     cells: dict[str, dict[str, Cell]]   # metric -> district -> Cell
+    rulebook: dict | None = None        # what the checklist was read from (rulebook_choice.Choice.to_json)
 
     def cell(self, metric: str, district: str | None = None) -> Cell:
         per = self.cells[metric]

@@ -7,31 +7,26 @@ findings file makes, through the same function), and each criterion met register
 """
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
 from pathlib import Path
 
 from . import events, hazards, importer
 from .db import Store
 
 
-@lru_cache(maxsize=None)
-def rulebook_version() -> str:
-    """Digest of the shipped rules and checklists (every YAML file's path and bytes): two runs with
-    the same version used the same rulebook. Until the engine exposes its own cache key, this is it."""
-    from yinhuan.resources import checklists_dir, rules_dir
-    h = hashlib.sha256()
-    for root in (rules_dir(), checklists_dir()):
-        for p in sorted(root.rglob("*.yaml")):
-            h.update(p.relative_to(root.parent).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return "rb-" + h.hexdigest()[:16]
+def rulebook_version(book=None) -> str:
+    """The digest of the rulebook a run used (yinhuan.rulebook_choice.rulebook_digest), the same string
+    `check --format json` records; default: the shipped rulebook."""
+    from yinhuan.rulebook import shipped_rulebook
+    from yinhuan.rulebook_choice import rulebook_digest
+    return rulebook_digest(book if book is not None else shipped_rulebook())
 
 
-def store_results(store: Store, results, checklist_id: str, actor: str) -> list[importer.Report]:
+def store_results(store: Store, results, checklist_id: str, actor: str,
+                  version: str | None = None) -> list[importer.Report]:
     from yinhuan.ledger_out import hazard_records
     from yinhuan.loader import Document
     from yinhuan.evidence import from_document
-    version = rulebook_version()
+    version = version or rulebook_version()
     reports = []
     for r in results:
         ev = r.evidence

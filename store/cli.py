@@ -407,11 +407,13 @@ def _guard(cmd: click.Command) -> None:
         _guard(sub)
 
 
-def store_check_results(db, actor, results, checklist_id) -> None:
-    """`check --db`: keep the results (called by the check command after it computed them)."""
+def store_check_results(db, actor, results, checklist_id, choice=None) -> None:
+    """`check --db`: keep the results (called by the check command after it computed them), with the
+    digest of the rulebook they were computed with."""
     from . import checkrun, db as dbm
     store = dbm.connect(db)
-    for r in checkrun.store_results(store, results, checklist_id, actor_of(actor)):
+    version = checkrun.rulebook_version(choice.book if choice is not None else None)
+    for r in checkrun.store_results(store, results, checklist_id, actor_of(actor), version):
         click.echo("已存入数据库：" + r.line(), err=True)
 
 

@@ -107,3 +107,18 @@ examples:
   - {name: ok, expect: 符合, evidence: {records: {permits: [{id: p, kind: 动火, work_start: 2023-06-01, guardian: 甲}]}}}
   - {name: bad, expect: 不符合, evidence: {records: {permits: [{id: p, kind: 动火, work_start: 2023-06-01}]}}}
 """
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say it when the rete cross-check did not run (durable-rules does not import on Python 3.13,
+    or the `rete` extra is not installed): the README's test command includes it, and a green run
+    without it must not read as if it had run."""
+    try:
+        import durable_rules_engine  # noqa: F401
+        from durable import engine  # noqa: F401
+    except Exception:
+        import sys
+        terminalreporter.write_sep("!", "rete 交叉验证未运行 / the rete cross-check did NOT run", yellow=True)
+        terminalreporter.write_line(
+            f"durable-rules 在本环境不可用（Python {sys.version_info.major}.{sys.version_info.minor}；它不支持 3.13，"
+            "或未安装 yinhuan[rete]）：tests/test_differential.py 与 tests/test_rete.py 已跳过，native 引擎未经 rete 复核。")

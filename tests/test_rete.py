@@ -160,3 +160,34 @@ def test_many_enterprises_do_not_exhaust_sids(tmp_path):
     ev = permits_evidence([{"id": "P1", "kind": "动火", "work_start": "2023-06-06 09:00", "guardian": None}])
     for _ in range(1100):
         assert rete.evaluate(ev, cl.window[1])[0].status == "不符合"
+
+
+def test_durable_rules_clock_does_not_warn_on_python_312():
+    """durable.engine._unix_now called datetime.utcfromtimestamp() once per action: ~790,000
+    DeprecationWarnings on Python 3.12. The adapter replaces it with the same value, computed silently."""
+    import datetime
+    import warnings
+    from yinhuan.rete import host
+    dre, engine = host.load_durable()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        now = engine._unix_now()
+    assert caught == []
+    expected = (datetime.datetime.now() - datetime.datetime(1970, 1, 1)).total_seconds()
+    assert abs(now - expected) < 5
+
+
+def test_a_run_without_durable_rules_says_the_cross_check_did_not_run(tmp_path):
+    """As on Python 3.13, where durable-rules does not import: the test output says so."""
+    import os
+    import subprocess
+    from pathlib import Path
+    fake = tmp_path / "durable_rules_engine"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('undefined symbol, as on Python 3.13')\n", encoding="utf-8")
+    repo = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_date_forms.py"],
+                       cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:]
+    assert "rete 交叉验证未运行" in r.stdout and "did NOT run" in r.stdout

@@ -129,3 +129,20 @@ def test_rules_test_junit_for_ci(tmp_path):
     assert case is not None and "期望 符合，得到 不符合" in case.find("failure").get("message")
     doc = json.loads(run("rules", "test", "--rules", bad, "--checklist", tmp_path / "c.yaml", "--format", "json").stdout)
     assert doc["passed"] == 1 and doc["failed"] == 1
+
+
+def test_tally_takes_a_checklist_file_and_records_the_rulebook(tmp_path):
+    from bureau_helpers import GM_INPUTS
+    cl = tmp_path / "my-gongmao.yaml"
+    cl.write_text((REPO / "checklists" / "gongmao-2023.yaml").read_text(encoding="utf-8")
+                  .replace("id: gongmao-2023", "id: my-gongmao-2023"), encoding="utf-8")
+    findings = json.loads(GM_INPUTS[1].read_text(encoding="utf-8"))
+    findings["checklist"]["id"] = "my-gongmao-2023"
+    (tmp_path / "f.json").write_text(json.dumps(findings, ensure_ascii=False), encoding="utf-8")
+    inputs = [GM_INPUTS[0], tmp_path / "f.json", *GM_INPUTS[2:]]
+    r = run("tally", "--checklist", cl, "--param", "gongmao_drill_window=campaign", "--period", "2023-06",
+            "--format", "json", "--out", tmp_path / "out", *inputs)
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "out" / "my-gongmao-2023-2023-06.json").read_text(encoding="utf-8"))
+    assert doc["checklist"] == "my-gongmao-2023" and doc["rulebook"]["checklist_file"] == str(cl)
+    assert doc["rulebook"]["overrides"] == {"gongmao_drill_window": "campaign"}

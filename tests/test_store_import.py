@@ -123,7 +123,10 @@ def test_check_db_stores_inspection_findings_and_criteria_hazards(db):
     store = dbm.connect(db)
     with store.session() as s:
         insp = s.scalars(select(models.Inspection)).one()
-        assert insp.checklist_id == "gongmao-criteria-2023" and insp.rulebook_version.startswith("rb-")
+        assert insp.checklist_id == "gongmao-criteria-2023" and insp.rulebook_version.startswith("sha256:")
+        js = CliRunner().invoke(main, ["check", "--checklist", "gongmao-criteria-2023", "--format", "json",
+                                       *map(str, files)]).stdout
+        assert insp.rulebook_version == json.loads(js)["rulebook"]["digest"]   # the version check reports
         assert insp.mode and insp.agency is not None and insp.date
         assert len(insp.findings) > 10
         hz = s.scalars(select(models.Hazard)).all()
@@ -214,3 +217,24 @@ def test_verify_finds_imported_records_changed_outside_the_program(db, sql, wher
         c.execute(text(sql))
     r = CliRunner().invoke(main, ["db", "verify", "--db", db])
     assert r.exit_code == 1 and where in r.output and "在程序之外被" in r.output, r.output
+
+
+def test_a_failure_while_writing_leaves_nothing_of_the_file(db, monkeypatch):
+    """One transaction per file: if entering the second hazard fails, the first is not kept either."""
+    from yinhuan.store import hazards
+    real, calls = hazards.register, []
+
+    def failing(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("磁盘已满（模拟）")
+        return real(*args, **kw)
+    monkeypatch.setattr(hazards, "register", failing)
+    before = run("db", "status", "--db", db)
+    with pytest.raises(RuntimeError):
+        CliRunner().invoke(main, ["import", "--db", db, str(BUREAU / "evidence" / "gm-huancui-food.yaml")],
+                           catch_exceptions=False)
+    assert len(calls) == 2
+    assert run("db", "status", "--db", db) == before      # no document, enterprise, hazard or event
+    monkeypatch.setattr(hazards, "register", real)
+    assert "隐患（新） 2" in run("import", "--db", db, BUREAU / "evidence" / "gm-huancui-food.yaml")

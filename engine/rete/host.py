@@ -25,7 +25,18 @@ def load_durable():
         from durable import engine
     except Exception:  # ImportError, or the undefined-symbol failure on Python 3.13
         raise EngineRefused(INSTALL_HINT) from None
+    engine._unix_now = _unix_now
     return dre, engine
+
+
+def _unix_now() -> float:
+    """durable-rules' own `_unix_now`, without the call Python 3.12 deprecates.
+
+    durable.engine computes `datetime.now() - datetime.utcfromtimestamp(0)` once per action; on 3.12
+    every call warns (hundreds of thousands of DeprecationWarnings in the test suite). The epoch as a
+    naive datetime is `datetime(1970, 1, 1)`, so this returns exactly the same value, silently."""
+    import datetime
+    return (datetime.datetime.now() - datetime.datetime(1970, 1, 1)).total_seconds()
 
 
 class Host:
