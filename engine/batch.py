@@ -178,6 +178,7 @@ class Output:
         self.out = out
         self.sink = None
         self.count = 0
+        self.closed = False
 
     def _write(self, text: str) -> None:
         if self.sink is None:
@@ -201,7 +202,7 @@ class Output:
             self._write(("\n\n" if self.count else "") + piece)
         self.count += 1
 
-    def finish(self, rejected: list[dict], summary: dict) -> None:
+    def finish(self, rejected: list[dict], summary: dict, commit: bool = True) -> None:
         if self.sink is None:
             return
         if self.fmt == "json":
@@ -209,10 +210,17 @@ class Output:
             self.sink.write("\n]," + json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:] + "\n")
         elif self.fmt == "table":
             self.sink.write("\n")
-        self.sink.commit()
+        if commit:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.sink is not None and not self.closed:
+            self.closed = True
+            self.sink.commit()
 
     def abandon(self) -> None:
-        if self.sink is not None:
+        if self.sink is not None and not self.closed:
+            self.closed = True
             self.sink.discard()
 
 
@@ -274,9 +282,10 @@ def summary_line(s: dict, seconds: float) -> str:
 
 
 def run_batch(checker: Checker, files: list[str], out: str | None, jobs: int, progress: bool,
-              echo_error, outcome_stream=None, skip_bad: bool = False, echo_warning=None) -> dict:
+              echo_error, outcome_stream=None, skip_bad: bool = False, echo_warning=None,
+              defer: bool = False) -> dict:
     """Check every file and report every bad one; returns the summary (files, checked, rejected,
-    failed findings, enterprises with a failure). The output file is written only if no file was
+    failed findings, enterprises with a failure; `output`, to commit when deferred). The output file is written only if no file was
     bad, or with skip_bad (then it lists the rejected files after the results)."""
     summary = {"files": len(files), "checked": 0, "rejected": 0, "failed": 0, "enterprises_failed": 0}
     rejected: list[dict] = []
@@ -304,9 +313,10 @@ def run_batch(checker: Checker, files: list[str], out: str | None, jobs: int, pr
         bar.clear()
         if rejected and not skip_bad:   # exit 2 leaves no output file: whole or not at all
             output.abandon()
-        else:
-            output.finish(rejected, summary)
+        else:   # defer: the caller commits summary["output"] once its other outputs are written
+            output.finish(rejected, summary, commit=not defer)
             summary["written"] = output.sink is not None
+            summary["output"] = output
     except BaseException:
         bar.clear()
         output.abandon()

@@ -191,19 +191,22 @@ def check(checklist, rules_dir, params, as_of, fmt, indent, engine, ask, verbose
                         progress=not quiet and len(files) > 1 and sys.stderr.isatty(),
                         echo_error=lambda line: click.echo(f"错误：{line}", err=True),
                         echo_warning=lambda line: click.echo(f"警告：{line}", err=True),
-                        outcome_stream=in_process() if keep else None, skip_bad=skip_bad)
-    if db is not None and results and (skip_bad or not summary["rejected"]):
-        from .store.cli import store_check_results  # the store is a layer above the engine, loaded on demand
-        store_check_results(db, actor, results, checker.runner.checklist.id, checker.choice)
-    if ledger_out and results and (skip_bad or not summary["rejected"]):
-        from .ledger_out import write_ledger_out
-        try:
+                        outcome_stream=in_process() if keep else None, skip_bad=skip_bad, defer=keep)
+    output = summary.get("output")
+    try:   # the findings file is moved into place only after these succeed
+        if db is not None and results and (skip_bad or not summary["rejected"]):
+            from .store.cli import store_check_results  # the store is a layer above the engine, loaded on demand
+            store_check_results(db, actor, results, checker.runner.checklist.id, checker.choice)
+        if ledger_out and results and (skip_bad or not summary["rejected"]):
+            from .ledger_out import write_ledger_out
             for path, n in write_ledger_out(results, ledger_out, inputs=files):
                 click.echo(f"已写入重大事故隐患台账记录 {path}（{n} 条）", err=True)
-        except InputError as exc:
-            for line in error_lines(exc):
-                click.echo(f"错误：{line}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
+    except BaseException:
+        if output is not None:
+            output.abandon()
+        raise
+    if output is not None:
+        output.commit()
     if out and summary.get("written") and not quiet:
         click.echo(f"已写入 {out}（{summary['checked']} 家企业）", err=True)
     if len(files) > 1 and not quiet:
