@@ -105,7 +105,7 @@ def rulebook_options(required: bool = True):
     """--checklist ID|FILE, --rules DIR, --param name=value (yinhuan.rulebook_choice)."""
     def decorate(f):
         f = click.option("--param", "params", multiple=True, metavar="名称=值",
-                         help="覆盖检查清单的一个参数，可重复，如 --param gongmao_min_safety_staff=2")(f)
+                         help="覆盖检查清单的一个参数，可重复，如 --param gongmao_drill_window=campaign")(f)
         f = click.option("--rules", "rules_dir", default=None, metavar="目录",
                          help="再加载这个目录下的规则文件（含 counters.yaml 时代替随包规则）")(f)
         return click.option("--checklist", "checklist", required=required, metavar="ID|文件",
