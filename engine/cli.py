@@ -338,8 +338,9 @@ def rules_list(checklist_id):
 @click.option("--engine", type=click.Choice(["native", "rete"]), default="native", show_default=True,
               help="求值引擎：native（默认）或 rete（durable-rules，需 pip install 'yinhuan[rete]'）")
 def demo(fmt, engine):
-    """对随包附带的示例企业运行检查清单（演示）：主体责任清单，以及判定标准清单发现的重大事故隐患。
-    有不符合项时退出码为 1（与 check 相同）。"""
+    """对随包附带的示例企业运行检查清单（演示）。
+
+    依次运行主体责任清单，以及判定标准清单发现的重大事故隐患；有不符合项时退出码为 1（与 check 相同）。"""
     from .evidence import load_evidence
     from .render import render_result
     from .resources import examples_dir
