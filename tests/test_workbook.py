@@ -416,3 +416,10 @@ def test_import_reads_a_filled_workbook_as_evidence(tmp_path, monkeypatch):
     edit(out, {("从业人员", "D5"): "正式工"})
     r = runner.invoke(main, ["import", "--db", db, str(out)])
     assert r.exit_code == 2 and "单元格 D5" in r.output and "整份文件未导入" in r.output
+
+
+def test_hint_row_worded_by_another_version_is_not_read_as_data(tmp_path):
+    out = filled(tmp_path)
+    before = read(out)[0]
+    edit(out, {("文件资料", "B4"): "旧版本的提示", ("文件资料", "C4"): "另一种说法"})
+    assert read(out)[0] == before

@@ -114,16 +114,14 @@ def _hint(column: L.Column) -> str:
     parts = []
     if column.required:
         parts.append("必填")
-    kind = {"date": "日期", "datetime": "日期时间，如 2023-06-06 08:30", "boolean": "是/否",
+    kind = {"date": "日期", "datetime": "日期时间", "boolean": "是/否",
             "integer": "整数", "number": "数字"}.get(column.kind)
     if column.enum:
         kind = "多选，用、分隔" if column.is_list else "下拉选择"
     elif column.is_list:
         kind = "多个用、分隔"
-    if column.is_list:
-        kind += f"；没有写“{L.NONE_VALUE}”"
-    elif column.nullable:
-        kind = f"没有写“{L.NONE_VALUE}”"
+    if column.is_list or column.nullable:
+        kind = (f"{kind}；" if kind else "") + f"没有写“{L.NONE_VALUE}”"
     if kind:
         parts.append(kind)
     return "；".join(parts)
