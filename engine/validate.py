@@ -67,6 +67,7 @@ def most_specific(err: jsonschema.ValidationError) -> jsonschema.ValidationError
     """For a oneOf/anyOf failure, the sub-error that explains most: the one deepest in the document
     (a misspelt `expect: 通过` three levels down, not "missing `rules`" from the branch the author did
     not mean), then jsonschema's own best match among those; repeated down nested alternatives."""
+    from jsonschema.exceptions import best_match
     while err.context:
         deepest = max(len(e.absolute_path) for e in err.context)
         candidates = [e for e in err.context if len(e.absolute_path) == deepest]
@@ -76,7 +77,6 @@ def most_specific(err: jsonschema.ValidationError) -> jsonschema.ValidationError
 
 def schema_errors(doc: Document, schema_name: str) -> list[InputError]:
     """Every schema violation in the document, located, in document order."""
-    from jsonschema.exceptions import best_match
     validator_ = validator(schema_name)
     out = []
     for err in validator_.iter_errors(doc.data):
