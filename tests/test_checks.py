@@ -320,16 +320,17 @@ def test_rule_text_never_becomes_code(tmp_book, tmp_path):
     rule = {"id": "FX-INJECT", "title": payload, "source": {"document": "工贸方案", "clause": "二（一）1"},
             "tags": ["fx"],
             "check": {"kind": "none", "fact": "documents", "what": payload,
-                      "where": {"any": [{"field": "kind", "eq": payload},
+                      "where": {"any": [{"field": "title", "eq": payload},
                                         {"field": "title", "matches": "__import__"},
-                                        {"field": "covers", "contains": '"); open("x", "w") #'}]}}}
+                                        {"field": "issued_by", "in": ['"); open("x", "w") #']}]}}}
+    # (kind, covers and other vocabulary fields hold only published values: lint refuses others)
     from yinhuan.evaluate import compile_checklist
     book = tmp_book({"inject": yaml.safe_dump(rule, allow_unicode=True)})
     (cr,) = compile_checklist(book, book.checklist("fx"))
     assert "open(" not in cr.source and "import" not in cr.source
-    found = run_rule(book, {"records": {"documents": [{"id": "D1", "kind": payload},
-                                                      {"id": "D2", "kind": "方案", "title": "x__import__x"},
-                                                      {"id": "D3", "kind": "方案"}]}})["FX-INJECT"]
+    found = run_rule(book, {"records": {"documents": [{"id": "D1", "kind": "其他", "title": payload},
+                                                      {"id": "D2", "kind": "其他", "title": "x__import__x"},
+                                                      {"id": "D3", "kind": "其他"}]}})["FX-INJECT"]
     assert found.status == "不符合" and found.evidence_ids == ("D1", "D2")
     assert payload in found.reason and not canary.exists()
 
