@@ -158,9 +158,12 @@ def check(checklist, rules_dir, params, as_of, fmt, indent, engine, ask, verbose
     files = expand_paths(evidence_files)
     if not files:
         raise InputError("给出的目录中没有证据文件（*.yaml、*.yml、*.json）", field="EVIDENCE_FILES")
-    if out:  # before anything is written (--ledger-out comes first)
-        from .atomic import refuse_inputs
+    from .atomic import refuse_inputs
+    if out:  # before anything is written
         refuse_inputs([out], files)
+    if ledger_out:  # written after --out: a bad target must stop the command before --out is written
+        from .ledger_out import ledger_out_targets
+        refuse_inputs(ledger_out_targets(files, ledger_out), files, "--ledger-out")
     if as_of:
         from .dates import BadDate, parse_date
         try:
