@@ -241,6 +241,7 @@ def _instructions(ws, lay: L.Layout, send_to: str) -> None:
 
 
 def _profile(ws, lists: Lists, lay: L.Layout, evidence: dict | None) -> None:
+    blank_defaults = {("enterprise", "sector"): lay.sector, ("inspection", "mode"): "自查"}
     put(ws["A1"], f"企业基本情况（{lay.title}）")
     ws["A1"].font = _TITLE_FONT
     for col, text in zip("ABC", ("项目", "填写内容", "说明")):
@@ -252,6 +253,8 @@ def _profile(ws, lists: Lists, lay: L.Layout, evidence: dict | None) -> None:
         value = ws.cell(row=i, column=2)
         if evidence is not None:
             _fill(value, column, evidence)
+        elif column.path in blank_defaults:       # what the checklist already says: its sector, 自查
+            put(value, blank_defaults[column.path])
         elif column.kind == "date":
             value.number_format = _DATE_FORMAT
         elif column.kind == "text":
