@@ -428,3 +428,19 @@ def test_hint_row_worded_by_another_version_is_not_read_as_data(tmp_path):
     before = read(out)[0]
     edit(out, {("文件资料", "B4"): "旧版本的提示", ("文件资料", "C4"): "另一种说法"})
     assert read(out)[0] == before
+
+
+def test_closed_vocabulary_drop_downs_and_declared_aliases(tmp_path):
+    """The drop-downs carry the evidence schema's closed vocabulary; a declared synonym typed in a
+    cell reads as its value, an unknown one is an error naming the nearest."""
+    lay = L.layout_for("gongmao-2023")
+    kind = lay.sheet("危险作业审批").column("作业类别")
+    assert "动火" in kind.enum and ("动火作业", "动火") in kind.aliases
+    assert lay.sheet("从业人员").column("岗位").enum                # 岗位 is a vocabulary too
+    out = filled(tmp_path)
+    wb = openpyxl.load_workbook(out)
+    col = openpyxl.utils.get_column_letter([c.value for c in wb["危险作业审批"][3]].index("作业类别") + 1)
+    edit(out, {("危险作业审批", f"{col}5"): "动火作业"})
+    assert read(out)[0]["records"]["permits"][0]["kind"] == "动火"
+    edit(out, {("危险作业审批", f"{col}5"): "动火作业票"})
+    assert any("是否应为“动火" in e for e in errors_of(out))
