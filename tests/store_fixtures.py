@@ -38,7 +38,7 @@ def pg_server(tmp_path_factory):
                 log = folder / "log"
                 tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
                 reason = f"无法启动 PostgreSQL 测试集群：{exc} {' '.join(tail)}"
-                services.stop_postgres(folder)
+                _stop_slow_start(folder)
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
@@ -48,6 +48,18 @@ def pg_server(tmp_path_factory):
         yield url
     finally:
         services.stop_postgres(folder)
+
+
+def _stop_slow_start(folder):
+    """A start that timed out under load may still come up: wait for its pid file before stopping it,
+    so no server is left running on a removed folder."""
+    import time
+    pid = folder / "data" / "postmaster.pid"
+    for _ in range(30):
+        if pid.exists() or not (folder / "data").exists():
+            break
+        time.sleep(0.5)
+    services.stop_postgres(folder)
 
 
 def _fresh_pg_database(server: str) -> str:
