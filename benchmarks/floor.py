@@ -27,10 +27,8 @@ YEAR = (date(2023, 1, 1), date(2023, 12, 31))                # within/window: ye
 GM_CAMPAIGN = (date(2023, 5, 19), date(2023, 12, 31))        # gongmao-2023 window
 GM_CAMPAIGN_FROM = GM_CAMPAIGN[0]                            # campaign.from
 MINE_CAMPAIGN = (date(2023, 5, 1), date(2023, 12, 31))       # mine-2023 window
-MOBILIZATION_END = date(2023, 5, 31)                         # phase.mobilization.to
-SELF_CHECK_END = date(2023, 7, 31)    # phase.self_check.to; mine_plan_by; mine_self_check_by
-SUMMARY_END = date(2023, 12, 31)                             # phase.summary.to
-MINE_DUTY_LIST_FROM = date(2023, 5, 1)                       # mine_duty_list_from
+SELF_CHECK_END = date(2023, 7, 31)                           # phase.self_check.to
+ENFORCEMENT_END = date(2023, 11, 30)  # phase.enforcement.to: campaign items without a date (docs/rules.md)
 MINE_CONTRACTOR_CHECKED_SINCE = date(2023, 5, 1)             # mine_contractor_checked_since
 
 HIGH_RISK_DOMAINS = frozenset({"金属冶炼", "粉尘涉爆", "涉氨制冷"})
@@ -167,8 +165,9 @@ def none_of(fact, match):
     return check
 
 
-def all_staff_attended(match, within):
-    """Every worker on the roster attended a matching training dated within the window."""
+def all_staff_attended(match, within, due=None):
+    """Every worker on the roster attended a matching training dated within the window; before
+    `due`, someone not yet covered is 未到期."""
     lo, hi = within
 
     def check(ev, as_of):
@@ -189,17 +188,22 @@ def all_staff_attended(match, within):
                 covered |= hit
                 used.append(t["id"])
         missing = members - covered
+        if missing and due is not None and as_of < due:
+            return NOT_DUE, used
         return (FAIL, used + list(missing)) if missing else (PASS, used)
     return check
 
 
 def _periods(lo: date, hi: date, months: int) -> tuple:
-    """(start, end) of every calendar month/quarter/half/year (months = 1/3/6/12) overlapping [lo, hi]."""
+    """(start, end) of every calendar month/quarter/half/year (months = 1/3/6/12) overlapping [lo, hi],
+    except a first one the window cuts short when later ones follow (docs/rules.md, due-date model)."""
     out, y, m = [], lo.year, (lo.month - 1) // months * months + 1
     while date(y, m, 1) <= hi:
         ny, nm = (y + 1, 1) if m + months > 12 else (y, m + months)
         out.append((date(y, m, 1), date(ny, nm, 1) - timedelta(days=1)))
         y, m = ny, nm
+    if len(out) > 1 and out[0][0] < lo:   # a cut first period is not judged, unless it is the only one
+        out = out[1:]
     return tuple(out)
 
 
@@ -225,13 +229,17 @@ def every(fact, match, within, months, high_risk_months=None):
                 days.append(d)
                 used.append(r["id"])
         periods = high_risk if _contains_any(ev.profile.get("domains"), HIGH_RISK_DOMAINS) else usual
+        if not periods or periods[0][0] > as_of:   # the first period has not begun
+            return NOT_DUE, NONE
+        first = periods[0][0]
+        used = [rid for rid, d in zip(used, days) if d >= first]   # records of a skipped partial period
         met = False
         for start, end in periods:
             if start > as_of:
                 break
             if any(start <= d <= end for d in days):
                 met = True
-            elif as_of > end:
+            elif as_of >= end:   # as_of is the end of that day: a period ending on it is over
                 return FAIL, used
             else:   # the period containing as_of, the last one judged
                 return (PASS if met else NOT_DUE), used
@@ -435,7 +443,7 @@ def documents_of_kind(kinds: dict) -> dict:
 
 
 GONGMAO = {
-    "GM-1-CAMPAIGN-PLAN": exists("documents", kind_is("排查整治方案"), by=MOBILIZATION_END),
+    "GM-1-CAMPAIGN-PLAN": exists("documents", kind_is("排查整治方案"), by=ENFORCEMENT_END),
     "GM-1-HAZARD-FIVE-IN-PLACE": each("hazards", five_in_place, where=lambda h: h.get("status") in OPEN_HAZARD),
     "GM-1-HAZARD-IMMEDIATE": each("hazards", where=lambda h: h.get("immediate") is True,
                                   require=[(lambda h: h.get("status") == "已整改", ("status",)),
@@ -447,23 +455,26 @@ GONGMAO = {
                                           (lambda h: _not_after(h.get("found_on"), h.get("reported_on")),
                                            ("reported_on", "found_on"))]),
     "GM-1-HAZARD-SIGN-OFF": each("hazards", gm_sign_off, where=lambda h: h.get("status") == "已整改"),
-    "GM-1-LEARN-CRITERIA": exists("meetings", gm_learn_criteria, by=SELF_CHECK_END),
+    "GM-1-LEARN-CRITERIA": exists("meetings", gm_learn_criteria, by=ENFORCEMENT_END),
     "GM-1-PRINCIPAL-LEADS-INSPECTION": every(
         "inspections", lambda i: i.get("led_by") == "主要负责人" and i.get("kind") == "重大事故隐患排查",
         GM_CAMPAIGN, 3, high_risk_months=1),
-    "GM-1-ZERO-PLEDGE": exists("documents", zero_pledge, by=MOBILIZATION_END),
-    "GM-2-CAMPAIGN-WORK-LIST": exists("documents", kind_is("专项行动工作清单"), by=SELF_CHECK_END),
-    "GM-2-DIRECTOR-DUTY-LIST": only_if(_has_director, exists("documents", kind_is("安全总监职责清单"))),
+    "GM-1-ZERO-PLEDGE": exists("documents", zero_pledge, by=ENFORCEMENT_END),
+    "GM-2-CAMPAIGN-WORK-LIST": exists("documents", kind_is("专项行动工作清单"), by=ENFORCEMENT_END),
+    "GM-2-DEPUTY-DUTY-LIST": exists("documents", kind_is("分管负责人职责清单"), by=ENFORCEMENT_END),
+    "GM-2-DIRECTOR-DUTY-LIST": only_if(_has_director, exists("documents", kind_is("安全总监职责清单"),
+                                                             by=ENFORCEMENT_END)),
     "GM-2-DIRECTOR-REPORT": only_if(_has_director, exists("meetings", kind_is("专项述职"),
-                                                          within=GM_CAMPAIGN, by=SUMMARY_END)),
+                                                          within=GM_CAMPAIGN, by=ENFORCEMENT_END)),
     "GM-2-DUTY-LIST-ALL-STAFF": exists(
-        "documents", lambda d: d.get("kind") == "全员岗位责任清单" and _contains_all(d.get("roles"), GM_ALL_ROLES)),
+        "documents", lambda d: d.get("kind") == "全员岗位责任清单" and _contains_all(d.get("roles"), GM_ALL_ROLES),
+        within=GM_CAMPAIGN, by=ENFORCEMENT_END),
     "GM-2-SAFETY-BODY-OR-STAFF": gm_safety_body_or_staff,
     "GM-2-SAFETY-DIRECTOR": gm_safety_director,
     "GM-3-HAZARDOUS-WORK-SYSTEM": exists(
         "documents",
         lambda d: d.get("kind") == "危险作业管理制度" and _contains_all(d.get("covers"), GM_WORK_SYSTEM_COVERS)),
-    "GM-3-KEY-POSTS-REVIEW": exists("inspections", kind_is("关键岗位排查"), within=GM_CAMPAIGN, by=SUMMARY_END),
+    "GM-3-KEY-POSTS-REVIEW": exists("inspections", kind_is("关键岗位排查"), within=GM_CAMPAIGN, by=ENFORCEMENT_END),
     "GM-3-NO-OBSOLETE-WELDING": none_of("equipment", lambda e: _welding(e) and e.get("obsolete") is True),
     "GM-3-PERMIT-APPROVAL-GUARDIAN": permit_approved_guarded(GM_PERMIT_KINDS),
     "GM-3-PERMIT-REPORTED": each("permits", where=lambda p: p.get("kind") in GM_PERMIT_KINDS,
@@ -471,7 +482,8 @@ GONGMAO = {
     "GM-3-SPECIAL-OPS-CERTIFIED": special_ops_certified,
     "GM-3-SPECIAL-POSTS-HOLD-CERTIFICATES": uncertified_special_posts,
     "GM-3-UNLICENSED-LIABILITY": exists("documents", kind_or_covers("无证人员招请责任制度", "谁招请无证人员谁负责任")),
-    "GM-3-WARNING-EDUCATION": all_staff_attended(lambda t: _has_text(t.get("topic"), "警示教育"), GM_CAMPAIGN),
+    "GM-3-WARNING-EDUCATION": all_staff_attended(lambda t: _has_text(t.get("topic"), "警示教育"), GM_CAMPAIGN,
+                                                 due=ENFORCEMENT_END),
     "GM-3-WELDING-EQUIPMENT-CHECKED": each(
         "equipment", where=_welding,
         require=[(lambda e: _on_or_after(e.get("checked_on"), GM_CAMPAIGN_FROM), ("checked_on",)),
@@ -488,14 +500,14 @@ GONGMAO = {
         "contractors", [(lambda c: c.get("qualified") is True, ("qualified",))], if_none=INSUFFICIENT)),
     "GM-4-OUTSOURCING-REVIEW": only_if(_has_contractors, exists(
         "inspections", lambda i: i.get("kind") == "外包外租排查" and i.get("led_by") == "主要负责人",
-        within=GM_CAMPAIGN, by=SELF_CHECK_END)),
+        within=GM_CAMPAIGN, by=ENFORCEMENT_END)),
     "GM-5-CRITERIA-TRAINING-ALL-STAFF": all_staff_attended(
-        lambda t: _has_text(t.get("topic"), "判定标准", "重点检查事项"), GM_CAMPAIGN),
-    "GM-5-TRAINING-ALL-STAFF": all_staff_attended(lambda t: True, YEAR),
+        lambda t: _has_text(t.get("topic"), "判定标准", "重点检查事项"), GM_CAMPAIGN, due=ENFORCEMENT_END),
+    "GM-5-TRAINING-ALL-STAFF": all_staff_attended(lambda t: True, YEAR, due=ENFORCEMENT_END),
     "GM-5-TRAINING-PLAN": exists("documents", kind_is("安全教育培训计划"), within=YEAR),
     "GM-5-TRAINING-RECORDS": each("trainings", where=lambda t: _on_or_after(t.get("date"), GM_CAMPAIGN_FROM),
                                   require=TRAINING_RECORDED),
-    "GM-5-TRAINING-SELF-CHECK": exists("inspections", kind_is("培训自查"), within=GM_CAMPAIGN, by=SELF_CHECK_END),
+    "GM-5-TRAINING-SELF-CHECK": exists("inspections", kind_is("培训自查"), within=GM_CAMPAIGN, by=ENFORCEMENT_END),
     "GM-6-DISPATCHED-WORKERS": each("workers", where=lambda w: w.get("employment") in ("劳务派遣", "灵活用工"),
                                     require=[(lambda w: w.get("in_unified_management") is True, ("in_unified_management",))]),
     "GM-6-DUAL-PREVENTION": gm_dual_prevention,
@@ -514,8 +526,7 @@ GONGMAO = {
     "GM-7-EXITS-WORKPLACE": exists("observations", _exit("生产经营场所")),
     "GM-7-STAFF-KNOW-EXITS": STAFF_KNOW_ESCAPE_ROUTES,
     "GM-S-SELF-CHECK": exists("inspections", kind_is("重大事故隐患排查"), within=GM_CAMPAIGN, by=SELF_CHECK_END),
-    **documents_of_kind({"GM-1-HAZARD-SYSTEM": "隐患排查治理制度", "GM-2-DEPUTY-DUTY-LIST": "分管负责人职责清单",
-                         "GM-2-REWARD-PENALTY": "考核奖惩制度", "GM-6-REPORT-FUND": "有奖举报专项资金",
+    **documents_of_kind({"GM-1-HAZARD-SYSTEM": "隐患排查治理制度",                          "GM-2-REWARD-PENALTY": "考核奖惩制度", "GM-6-REPORT-FUND": "有奖举报专项资金",
                          "GM-6-REPORT-REWARD-SYSTEM": "有奖举报制度"}),
     **judgements({"GM-1-ACCIDENT-LESSONS": "否", "GM-2-EXPERTS": "否", "GM-2-FIRST-RESPONSIBLE": "否",
                   "GM-5-NO-FORMALITY": "是", "GM-5-TRAINING-CONTENT": "否", "GM-6-NO-PAPER-ONLY": "是",
@@ -550,9 +561,9 @@ def mine_closed_loop(h) -> bool:
 
 
 def _mine_self_check(kind_parts):
-    """An inspection of that kind within the campaign, by mine_self_check_by."""
+    """An inspection of that kind within the campaign, by the end of 部门精准执法."""
     return exists("inspections", lambda i: _has_text(i.get("kind"), *kind_parts),
-                  within=MINE_CAMPAIGN, by=SELF_CHECK_END)
+                  within=MINE_CAMPAIGN, by=ENFORCEMENT_END)
 
 
 def _drills(kind):
@@ -569,25 +580,24 @@ CONTRACTOR_OK = [(lambda c: c.get("qualified") is True, ("qualified",)),
 MINE = {
     "MINE-1-DUTY-LIST-ALL-ROLES": exists(
         "documents", lambda d: d.get("kind") == "全员岗位责任清单" and _contains_all(d.get("roles"), MINE_ALL_ROLES),
-        within=(MINE_DUTY_LIST_FROM, SUMMARY_END), by=SELF_CHECK_END),
+        within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
     "MINE-1-SAFETY-DIRECTOR-REPORT": exists(
         "meetings", lambda m: _has_text(m.get("kind"), "述职") and m.get("chaired_by") == "安全总监",
-        within=MINE_CAMPAIGN, by=SUMMARY_END),
-    "MINE-2-CAMPAIGN-PLAN": exists("documents", kind_is("排查整治方案"), by=SELF_CHECK_END),
+        within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
+    "MINE-2-CAMPAIGN-PLAN": exists("documents", kind_is("排查整治方案"), by=ENFORCEMENT_END),
     "MINE-2-CLOSED-LOOP": each("hazards", [(mine_closed_loop, ("status", "rectified_on"))]),
     "MINE-2-FIVE-IN-PLACE": each("hazards", five_in_place,
                                  where=lambda h: h.get("status") in OPEN_HAZARD or h.get("status") in EMPTY),
     "MINE-2-MONTHLY-APP-INVESTIGATION": every(
         "inspections", lambda i: i.get("kind") == "重大事故隐患排查" and _has_text(i.get("via"), "APP"),
         MINE_CAMPAIGN, 1),
-    "MINE-2-PRINCIPAL-STUDY-CRITERIA": exists("meetings", mine_study_criteria, within=MINE_CAMPAIGN,
-                                              by=SELF_CHECK_END),
+    "MINE-2-PRINCIPAL-STUDY-CRITERIA": exists("meetings", mine_study_criteria, by=ENFORCEMENT_END),
     "MINE-2-SELF-CHECK-DEPLOYED": exists("meetings", lambda m: _principal_meeting(m, "部署"),
-                                         within=MINE_CAMPAIGN, by=SELF_CHECK_END),
+                                         within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
     "MINE-2-SIGNED-REPORT": exists(
         "documents", lambda d: d.get("kind") == "排查治理报告" and d.get("signed_by") not in EMPTY,
-        within=MINE_CAMPAIGN, by=SELF_CHECK_END),
-    "MINE-2-ZEROING-PLEDGE": exists("documents", zero_pledge, by=SELF_CHECK_END),
+        within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
+    "MINE-2-ZEROING-PLEDGE": exists("documents", zero_pledge, by=ENFORCEMENT_END),
     "MINE-3-HAZARDOUS-WORK-SYSTEM": exists(
         "documents",
         lambda d: d.get("kind") == "危险作业管理制度" and _contains_all(d.get("covers"), MINE_WORK_SYSTEM_COVERS)),
@@ -605,11 +615,11 @@ MINE = {
     "MINE-4-CONTRACTOR-QUALIFIED-AGREEMENT": only_if(_has_contractors, each("contractors", CONTRACTOR_OK)),
     "MINE-4-OUTSOURCING-INSPECTION": only_if(_has_contractors, exists(
         "inspections", lambda i: _has_text(i.get("kind"), "外包") and i.get("led_by") == "主要负责人",
-        within=MINE_CAMPAIGN, by=SELF_CHECK_END)),
+        within=MINE_CAMPAIGN, by=ENFORCEMENT_END)),
     "MINE-5-CRITERIA-TRAINING-ALL-STAFF": all_staff_attended(
         lambda t: _has_text(t.get("topic"), "判定标准", "重点检查事项") and t.get("organized_by") == "主要负责人",
-        MINE_CAMPAIGN),
-    "MINE-5-TRAINING-PLAN": exists("documents", lambda d: _has_text(d.get("kind"), "培训计划")),
+        MINE_CAMPAIGN, due=ENFORCEMENT_END),
+    "MINE-5-TRAINING-PLAN": exists("documents", lambda d: _has_text(d.get("kind"), "培训计划"), within=YEAR),
     "MINE-5-TRAINING-RECORDED": each(
         "trainings", TRAINING_RECORDED),
     "MINE-5-TRAINING-SELF-CHECK": _mine_self_check(("培训自查", "培训情况自查")),

@@ -82,11 +82,17 @@ class Generator:
             return str(self.rng.choice(pool))
         return other
 
+    def _enum(self, prop: dict) -> list | None:
+        """The values a field may hold when the schema closes it (itself or the def it names)."""
+        ref = prop.get("$ref", "")
+        target = self.defs.get(ref.rsplit("/", 1)[-1], {}) if ref.startswith("#/$defs/") else {}
+        return prop.get("enum") or target.get("enum")
+
     def _value(self, fact, name, prop, ctx):
         r = self.rng
         key = (fact, name)
         ref = prop.get("$ref", "")
-        enum = prop.get("enum") or prop.get("items", {}).get("enum")
+        enum = self._enum(prop) or self._enum(prop.get("items") or {})   # closed vocabulary fields
         if ref.endswith("/datetime"):
             d = self._date()
             return f"{d.isoformat()} {r.randrange(6, 18):02d}:{r.choice((0, 30)):02d}"
@@ -96,7 +102,8 @@ class Generator:
             ws = ctx["workers"]
             return r.sample(ws, k=r.randrange(0, len(ws) + 1)) if ws else []
         if ref.endswith("/ids") or ref.endswith("/names") or prop.get("type") == "array":
-            pool = list(dict.fromkeys(list(self.pools.get(key, [])) + list(enum or []))) or ["其他"]
+            pool = [x for x in enum if x is not None] if enum else \
+                list(dict.fromkeys(self.pools.get(key, []))) or ["其他"]
             return r.sample(pool, k=r.randrange(0, len(pool) + 1))
         if enum:
             return r.choice(enum)

@@ -105,7 +105,7 @@ def rulebook_options(required: bool = True):
     """--checklist ID|FILE, --rules DIR, --param name=value (yinhuan.rulebook_choice)."""
     def decorate(f):
         f = click.option("--param", "params", multiple=True, metavar="名称=值",
-                         help="覆盖检查清单的一个参数，可重复，如 --param gongmao_min_safety_staff=2")(f)
+                         help="覆盖检查清单的一个参数，可重复，如 --param gongmao_drill_window=campaign")(f)
         f = click.option("--rules", "rules_dir", default=None, metavar="目录",
                          help="再加载这个目录下的规则文件（含 counters.yaml 时代替随包规则）")(f)
         return click.option("--checklist", "checklist", required=required, metavar="ID|文件",
@@ -158,9 +158,12 @@ def check(checklist, rules_dir, params, as_of, fmt, indent, engine, ask, verbose
     files = expand_paths(evidence_files)
     if not files:
         raise InputError("给出的目录中没有证据文件（*.yaml、*.yml、*.json）", field="EVIDENCE_FILES")
-    if out:  # before anything is written (--ledger-out comes first)
-        from .atomic import refuse_inputs
+    from .atomic import refuse_inputs
+    if out:  # before anything is written
         refuse_inputs([out], files)
+    if ledger_out:  # written after --out: a bad target must stop the command before --out is written
+        from .ledger_out import ledger_out_targets
+        refuse_inputs(ledger_out_targets(files, ledger_out), files, "--ledger-out")
     if as_of:
         from .dates import BadDate, parse_date
         try:
@@ -341,8 +344,9 @@ def rules_list(checklist_id):
 @click.option("--engine", type=click.Choice(["native", "rete"]), default="native", show_default=True,
               help="求值引擎：native（默认）或 rete（durable-rules，需 pip install 'yinhuan[rete]'）")
 def demo(fmt, engine):
-    """对随包附带的示例企业运行检查清单（演示）：主体责任清单，以及判定标准清单发现的重大事故隐患。
-    有不符合项时退出码为 1（与 check 相同）。"""
+    """对随包附带的示例企业运行检查清单（演示）。
+
+    依次运行主体责任清单，以及判定标准清单发现的重大事故隐患；有不符合项时退出码为 1（与 check 相同）。"""
     from .evidence import load_evidence
     from .render import render_result
     from .resources import examples_dir

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import creditcode
+from . import creditcode, vocabulary
 from .dates import BadDate, parse_date
 from .derived import derive_flags
 from .loader import Document, load_file, parse_text
@@ -186,6 +186,7 @@ def from_data(data: dict, file: str = "<evidence>") -> Evidence:
 
 
 def from_document(doc: Document) -> Evidence:
+    vocabulary.normalise(doc)   # aliases replaced, unknown values named with the nearest known ones
     validate(doc, "evidence")
     data = doc.data
     types = field_types()

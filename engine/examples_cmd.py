@@ -45,8 +45,10 @@ def copy_examples(out: Path) -> list[Path]:
 @click.option("--out", required=True, type=click.Path(file_okay=False), metavar="目录",
               help="复制到这个目录（不存在则新建；已有同名文件时什么也不复制）")
 def examples(out):
-    """把随包示例（企业证据、判定标准示例、局调度输入、自查工作簿）复制到一个目录，
-    之后 README 中 examples/... 的命令在该目录的上一级即可运行。"""
+    """把随包示例文件复制到一个目录。
+
+    示例包括企业证据、判定标准示例、局调度输入和自查工作簿；用 --out examples 复制后，README 中
+    examples/... 的命令在当前目录即可运行。"""
     copied = copy_examples(Path(out))
     folders = sorted({p.relative_to(out).parts[0] for p in copied})
     click.echo(f"已复制 {len(copied)} 个示例文件到 {out}（{'、'.join(folders)}）", err=True)

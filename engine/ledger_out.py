@@ -73,18 +73,23 @@ def ledger_document(result) -> dict | None:
     return doc
 
 
-def write_ledger_out(results, out: str, inputs=()) -> list[tuple[Path, int]]:
-    """Write the ledger records: to `out` for one enterprise, or one file per enterprise when `out`
-    is a folder (ends with / or exists as one). JSON when the name ends .json, YAML otherwise."""
-    from .atomic import write_all
+def ledger_out_targets(evidence_files, out: str) -> list[Path]:
+    """Where --ledger-out writes each evidence file's records: `out` itself for one file, or
+    `out/<stem>-hazards.yaml` per file when `out` is a folder (ends with / or exists as one).
+    Worked out before anything is written, so a bad --ledger-out stops the command first."""
     target = Path(out)
     folder = out.endswith(("/", "\\")) or target.is_dir()
-    if len(results) > 1 and not folder:
+    if len(evidence_files) > 1 and not folder:
         raise InputError("多个证据文件时 --ledger-out 应为目录（以 / 结尾），每家企业写一个文件", field="--ledger-out")
+    return [target / f"{Path(f).stem}-hazards.yaml" if folder else target for f in evidence_files]
+
+
+def write_ledger_out(results, out: str, inputs=()) -> list[tuple[Path, int]]:
+    """Write the ledger records (see ledger_out_targets). JSON when the name ends .json, YAML otherwise."""
+    from .atomic import write_all
     outputs, written = {}, []
-    for r in results:
+    for r, path in zip(results, ledger_out_targets([r.evidence.file for r in results], out)):
         doc = ledger_document(r)
-        path = target / f"{Path(r.evidence.file).stem}-hazards.yaml" if folder else target
         if doc is None:
             doc = {"yinhuan_evidence": 1, "enterprise": r.evidence.doc.data.get("enterprise", {}),
                    "records": {"hazards": []}}

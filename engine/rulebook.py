@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import conditions as C
+from . import vocabulary
 from .dates import BadDate, parse_date
 from .errors import InputError, InputErrors
 from .evidence import FACT_TYPES, OPEN_FACT_TYPES, field_types, observation_fields
@@ -22,7 +23,7 @@ from .loader import Document, load_file
 from .resources import checklists_dir, rules_dir
 from .validate import schema_errors
 
-DATA_DIRS = {"clauses", "catalogue", "wording"}  # data under rules/ that is not rules
+DATA_DIRS = {"clauses", "catalogue", "wording", "vocabulary"}  # data under rules/ that is not rules
 CHECK_CONDITIONS = {  # where each check kind keeps its conditions, and which fact `field:` means
     "exists": [("where", "fact")],
     "frequency": [("where", "fact")],
@@ -246,6 +247,7 @@ def _load_rule_file(book: Rulebook, path: Path) -> None:
                 book.problems.append(doc.error(
                     f"未知的调度表指标 “{counter}”（须与 rules/counters.yaml 中通知原文一致）",
                     path_ + ("counters", i)))
+        book.problems.extend(vocabulary.rule_problems(rule))
         book.rules[rule.id] = rule
 
 

@@ -194,7 +194,8 @@ def tally(checklist, rules_dir, params, period, cumulative, city, districts_file
             raise InputError("给了 --db 就不再给输入文件（先用 yinhuan import 导入）", None, None, "--db")
         from yinhuan.store.db import connect
         from yinhuan.store.reporting import inputs_from_store
-        loaded = inputs_from_store(connect(db))
+        sector = layouts.layout(layouts.resolve_checklist(checklist).layout)["sector"]
+        loaded = inputs_from_store(connect(db), sector)   # only this sector's records
     elif not inputs:
         raise InputError("缺少输入文件（或用 --db 从数据库汇总）", None, None, "INPUTS")
     t, hazards = build_tally(inputs, choice.checklist.id, period, cumulative, city, districts_file, loaded, choice.book)

@@ -136,15 +136,17 @@ def users_list(db):
 @click.command("import")
 @db_option
 @user_option
+@click.option("--sector", type=click.Choice(["工贸", "非煤矿山"]),
+              help="局工作记录所属行业（局工作记录文件本身不写行业；两个行业存入同一数据库时须注明）")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-def import_(db, actor, files):
+def import_(db, actor, sector, files):
     """导入文件到数据库：检查结果 JSON、企业证据文件、隐患台账（.xlsx/.csv）、局工作记录。
 
     每个文件整份校验、整份导入（一个事务）；有错的文件整份拒绝，指出文件、行和字段；
     同一文件重复导入不产生任何变化。"""
     from . import db as dbm, importer
     store = dbm.connect(db)
-    reports, refused = importer.import_files(store, files, actor_of(actor))
+    reports, refused = importer.import_files(store, files, actor_of(actor), sector)
     for r in reports:
         click.echo(r.line())
     for e in refused:

@@ -48,8 +48,10 @@ def now() -> datetime:
 
 
 def row_digest(obj) -> str:
-    """Digest of a record's columns (all but the pointer to its last event)."""
-    cols = {c.key: getattr(obj, c.key) for c in obj.__mapper__.column_attrs if c.key != "updated_seq"}
+    """Digest of a record's columns (all but the pointer to its last event). Empty (NULL) columns are
+    left out, so a column added by a later migration does not change the digest of older records."""
+    cols = {c.key: getattr(obj, c.key) for c in obj.__mapper__.column_attrs
+            if c.key != "updated_seq" and getattr(obj, c.key) is not None}
     extra = getattr(obj, "digest_extra", None)
     if extra is not None:          # rows that belong to this one (an inspection's findings)
         cols["_parts"] = extra()

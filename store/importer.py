@@ -285,13 +285,23 @@ def _activities(s, actor, rep, af, doc) -> None:
         rep.add("工作记录（新）")
 
 
-def store_parsed(s: Session, actor: str, p: Parsed) -> Report:
-    """Enter one parsed file inside the caller's transaction."""
+SECTORS = ("工贸", "非煤矿山")
+
+
+def store_parsed(s: Session, actor: str, p: Parsed, sector: str | None = None) -> Report:
+    """Enter one parsed file inside the caller's transaction. `sector`: the sector an activity file
+    reports for (activity files do not say; `tally --db` of one sector reads only its own)."""
     events.lock(s)
     rep = Report(file=p.file, kind=p.kind)
     doc, new = document(s, actor, p.kind, Path(p.file).name if p.kind != "findings" else p.file, p.raw)
+    if p.kind == "activity" and sector and doc.sector != sector:
+        if doc.sector:
+            raise InputError(f"该局工作记录已按 {doc.sector} 导入，不能再注明为 {sector}", p.file, None, "--sector")
+        doc.sector = sector
+        events.record(s, actor, "document.sector", "document", doc.id, {"sector": sector}, row=doc)
+        rep.add(f"注明行业 {sector}")
     if not new:
-        rep.unchanged = True
+        rep.unchanged = not rep.counts
         return rep
     if p.kind == "findings":
         ff = p.obj
@@ -308,14 +318,16 @@ def store_parsed(s: Session, actor: str, p: Parsed) -> Report:
     return rep
 
 
-def import_files(store: Store, paths, actor: str) -> tuple[list[Report], list[InputError]]:
+def import_files(store: Store, paths, actor: str, sector: str | None = None) -> tuple[list[Report], list[InputError]]:
     """Each file validated whole, then entered in its own transaction. Returns (reports, refusals)."""
+    if sector is not None and sector not in SECTORS:
+        raise InputError(f"行业应为 {' 或 '.join(SECTORS)}，得到 “{sector}”", field="--sector")
     reports, refused = [], []
     for path in paths:
         try:
             parsed = parse(path)
             with store.session() as s:
-                reports.append(store_parsed(s, actor, parsed))
+                reports.append(store_parsed(s, actor, parsed, sector))
         except InputError as exc:
             refused.append(exc)
     return reports, refused

@@ -45,6 +45,7 @@ class Document(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(16))            # evidence | findings | activity | ledger
+    sector: Mapped[str | None] = mapped_column(String(16), nullable=True)  # an activity file's 工贸 | 非煤矿山
     filename: Mapped[str] = mapped_column(Text)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     imported_at: Mapped[datetime] = mapped_column(DateTime)

@@ -21,7 +21,17 @@ from . import models
 from .db import Store
 
 
-def inputs_from_store(store: Store):
+def _sector_of_checklist(checklist_id: str) -> str | None:
+    from yinhuan.reports import layouts
+    try:
+        return layouts.layout(layouts.resolve_checklist(checklist_id).layout)["sector"]
+    except InputError:
+        return None
+
+
+def inputs_from_store(store: Store, sector: str | None = None):
+    """The reports' Inputs from the store; with `sector`, only that sector's inspections (by their
+    checklist), enterprises' ledgers (by profile) and activity files (by the sector given at import)."""
     from yinhuan.evidence import from_document
     from yinhuan.loader import parse_text
     from yinhuan.reports import activity as activity_mod
@@ -42,17 +52,41 @@ def inputs_from_store(store: Store):
                 statuses=tuple((f.rule, f.status) for f in r.findings),
                 failures=tuple((f.rule, tuple(f.counters)) for f in r.findings if f.status == "不符合")))
         for cl, results in by_checklist.items():
+            if sector and _sector_of_checklist(cl) not in (sector, None):
+                continue
             inputs.findings.append(FindingsFile(file=f"数据库（{cl}）", checklist=cl, results=tuple(results)))
         docs = s.scalars(select(models.Document).where(models.Document.kind.in_(("evidence", "activity")))
                          .order_by(models.Document.id)).all()
+        sectors = set()
+        unmarked = []
         for d in docs:
+            if d.kind == "evidence" and d.content[:2] == b"PK":   # a filled 自查表 workbook
+                from yinhuan.evidence import from_data
+                from yinhuan.workbook import read_workbook_bytes
+                ev = from_data(read_workbook_bytes(d.content, d.filename), d.filename)
+                sectors.add(ev.profile.get("sector"))
+                if not sector or ev.profile.get("sector") == sector:
+                    inputs.evidence.append(ev)
+                continue
             text = d.content.decode("utf-8-sig")
             if d.kind == "evidence":
-                inputs.evidence.append(from_document(parse_text(text, d.filename)))
-            elif activity_mod.looks_like_csv(text[:4096]):
+                ev = from_document(parse_text(text, d.filename))
+                sectors.add(ev.profile.get("sector"))
+                if not sector or ev.profile.get("sector") == sector:
+                    inputs.evidence.append(ev)
+                continue
+            if sector and d.sector not in (sector, None):
+                continue
+            if d.sector is None:
+                unmarked.append(d.filename)
+            if activity_mod.looks_like_csv(text[:4096]):
                 inputs.activities.append(activity_mod.from_document(activity_mod.parse_csv(text, d.filename)))
             else:
                 inputs.activities.append(activity_mod.from_document(parse_text(text, d.filename)))
+        sectors |= {_sector_of_checklist(cl) for cl in by_checklist} - {None}
+    if sector and unmarked and len(sectors) > 1:
+        raise InputError(f"数据库中有两个行业的记录，而局工作记录 {'、'.join(unmarked)} 未注明行业，无法判断是否计入"
+                         f"{sector}调度表：请用 yinhuan import --sector 工贸|非煤矿山 文件 注明", field="--db")
     return inputs
 
 

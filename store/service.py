@@ -130,7 +130,7 @@ def link_hazard(store: Store, actor: str, hazard_id: int, record_id: str) -> dic
         return hazard_dict(hazards.link(s, actor, hazard_id, record_id), date.today())
 
 
-def import_files(store: Store, paths, actor: str):
+def import_files(store: Store, paths, actor: str, sector: str | None = None):
     """(reports, refusals): see importer.import_files."""
     from . import importer
-    return importer.import_files(store, paths, actor)
+    return importer.import_files(store, paths, actor, sector)

@@ -28,11 +28,17 @@ def pg_server(tmp_path_factory):
     if services.pg_bindir() is None:
         reason = "未找到 PostgreSQL（Debian 软件包 postgresql）：PostgreSQL 上的存储测试被跳过；请安装或设置 YINHUAN_TEST_PG"
     else:
-        folder = tmp_path_factory.mktemp("pg") / "cluster"
-        try:
-            url = services.start_postgres(folder, services.free_port())
-        except Exception as exc:  # the server could not start: say why
-            reason = f"无法启动 PostgreSQL 测试集群：{exc}"
+        for attempt in range(3):   # a port taken between choosing and binding: try another
+            folder = tmp_path_factory.mktemp("pg") / "cluster"
+            try:
+                url = services.start_postgres(folder, services.free_port())
+                reason = None
+                break
+            except Exception as exc:  # the server could not start: say why, with its log
+                log = folder / "log"
+                tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
+                reason = f"无法启动 PostgreSQL 测试集群：{exc} {' '.join(tail)}"
+                _stop_slow_start(folder)
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
@@ -42,6 +48,18 @@ def pg_server(tmp_path_factory):
         yield url
     finally:
         services.stop_postgres(folder)
+
+
+def _stop_slow_start(folder):
+    """A start that timed out under load may still come up: wait for its pid file before stopping it,
+    so no server is left running on a removed folder."""
+    import time
+    pid = folder / "data" / "postmaster.pid"
+    for _ in range(30):
+        if pid.exists() or not (folder / "data").exists():
+            break
+        time.sleep(0.5)
+    services.stop_postgres(folder)
 
 
 def _fresh_pg_database(server: str) -> str:

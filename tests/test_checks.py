@@ -98,18 +98,27 @@ def insp(i, d, who="主要负责人"):
 
 class TestFrequency:
     def test_every_quarter_met(self, book):
+        # a (05-20) falls in 5月19日–6月30日, the partial first quarter, which is not judged (the
+        # due-date model, docs/rules.md); b and c cover the third and fourth quarters
         ev = {"records": {"inspections": [insp("a", "2023-05-20"), insp("b", "2023.08.01"), insp("c", "2023年12月1日")]}}
         f = status(book, ev, "FX-FREQ", "2024-01-05")
         assert f.status == "符合"
-        assert [e["id"] for e in f.evidence] == ["a", "b", "c"]
+        assert [e["id"] for e in f.evidence] == ["b", "c"]
 
-    def test_quarter_overlapping_window_counts(self, book):
-        # the campaign starts 2023-05-19: Q2 must be covered although it began before the window;
-        # a record dated before the window start does not count for it
+    def test_partial_first_quarter_is_not_judged(self, book):
+        # the window starts 2023-05-19: the second quarter is cut short and not a period; the third
+        # quarter is the first one judged (a record before the window counts for nothing)
         ev = {"records": {"inspections": [insp("a", "2023-05-10"), insp("b", "2023-08-01"), insp("c", "2023-11-01")]}}
         f = status(book, ev, "FX-FREQ", "2024-01-05")
-        assert f.status == "不符合"
-        assert f.reason.startswith("2023年第二季度无主要负责人带队检查记录")
+        assert f.status == "符合"
+        assert [p["period"] for p in f.details["periods"]] == ["2023年第三季度", "2023年第四季度"]
+
+    def test_a_period_ending_on_the_evaluation_date_is_over(self, book):
+        # as_of is the end of that day: on 09-30 the third quarter has ended with no record
+        ev = {"records": {"inspections": [insp("a", "2023-06-01")]}}
+        f = status(book, ev, "FX-FREQ", "2023-09-30")
+        assert f.status == "不符合" and f.reason.startswith("2023年第三季度无主要负责人带队检查记录")
+        assert status(book, ev, "FX-FREQ", "2023-09-29").status == "未到期"
 
     def test_missing_quarter_names_it(self, book):
         ev = {"records": {"inspections": [insp("a", "2023-06-01"), insp("b", "2023-07-02", "安全总监"), insp("c", "2023-11-01")]}}
@@ -129,16 +138,18 @@ class TestFrequency:
 
     def test_current_period_not_yet_due(self, book):
         ev = {"records": {"inspections": []}}
-        f = status(book, ev, "FX-FREQ", "2023-06-10")
+        f = status(book, ev, "FX-FREQ", "2023-08-10")
         assert f.status == "未到期"
         # ... unless it already passes
-        ev = {"records": {"inspections": [insp("a", "2023-06-01")]}}
-        assert status(book, ev, "FX-FREQ", "2023-06-10").status == "符合"
+        ev = {"records": {"inspections": [insp("a", "2023-08-01")]}}
+        assert status(book, ev, "FX-FREQ", "2023-08-10").status == "符合"
+        # before the first judged period (the third quarter) begins, nothing is due
+        assert status(book, {"records": {"inspections": []}}, "FX-FREQ", "2023-06-10").status == "未到期"
 
     def test_current_period_pending_does_not_fail(self, book):
-        ev = {"records": {"inspections": [insp("a", "2023-06-01")]}}
-        f = status(book, ev, "FX-FREQ", "2023-08-10")
-        assert f.status == "符合" and "第三季度尚未结束" in f.reason
+        ev = {"records": {"inspections": [insp("a", "2023-08-01")]}}
+        f = status(book, ev, "FX-FREQ", "2023-10-10")
+        assert f.status == "符合" and "第四季度尚未结束" in f.reason
 
     def test_missing_section_is_insufficient(self, book):
         assert status(book, {"records": {}}, "FX-FREQ").status == "证据不足"
@@ -309,16 +320,17 @@ def test_rule_text_never_becomes_code(tmp_book, tmp_path):
     rule = {"id": "FX-INJECT", "title": payload, "source": {"document": "工贸方案", "clause": "二（一）1"},
             "tags": ["fx"],
             "check": {"kind": "none", "fact": "documents", "what": payload,
-                      "where": {"any": [{"field": "kind", "eq": payload},
+                      "where": {"any": [{"field": "title", "eq": payload},
                                         {"field": "title", "matches": "__import__"},
-                                        {"field": "covers", "contains": '"); open("x", "w") #'}]}}}
+                                        {"field": "issued_by", "in": ['"); open("x", "w") #']}]}}}
+    # (kind, covers and other vocabulary fields hold only published values: lint refuses others)
     from yinhuan.evaluate import compile_checklist
     book = tmp_book({"inject": yaml.safe_dump(rule, allow_unicode=True)})
     (cr,) = compile_checklist(book, book.checklist("fx"))
     assert "open(" not in cr.source and "import" not in cr.source
-    found = run_rule(book, {"records": {"documents": [{"id": "D1", "kind": payload},
-                                                      {"id": "D2", "kind": "方案", "title": "x__import__x"},
-                                                      {"id": "D3", "kind": "方案"}]}})["FX-INJECT"]
+    found = run_rule(book, {"records": {"documents": [{"id": "D1", "kind": "其他", "title": payload},
+                                                      {"id": "D2", "kind": "其他", "title": "x__import__x"},
+                                                      {"id": "D3", "kind": "其他"}]}})["FX-INJECT"]
     assert found.status == "不符合" and found.evidence_ids == ("D1", "D2")
     assert payload in found.reason and not canary.exists()
 

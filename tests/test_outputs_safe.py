@@ -54,6 +54,14 @@ def test_check_ledger_out_over_its_evidence_is_refused_and_nothing_written(evide
     assert evidence.read_bytes() == before and not (tmp_path / "findings.txt").exists()
 
 
+def test_check_bad_ledger_out_stops_before_out_is_written(evidence, tmp_path):
+    other = Path(shutil.copy(EVIDENCE, tmp_path / "g.yaml"))
+    code, msg = invoke("check", "--checklist", "gongmao-full-2023", "--ledger-out", tmp_path / "h.yaml",
+                       "--out", tmp_path / "findings.txt", evidence, other)
+    assert code == 2 and "--ledger-out 应为目录" in msg, msg
+    assert not (tmp_path / "findings.txt").exists() and not (tmp_path / "h.yaml").exists()
+
+
 def test_check_out_elsewhere_still_writes(evidence, tmp_path):
     code, msg = invoke("check", "--checklist", "gongmao-2023", "--out", tmp_path / "r.txt", evidence)
     assert code in (0, 1), msg

@@ -53,6 +53,7 @@ sector: 工贸
 window: {from: 2023-05-19, to: 2023-12-31}
 phases:
   - {key: mobilization, name: 动员部署, to: 2023-05-31}
+  - {key: enforcement, name: 部门精准执法, from: 2023-08-01, to: 2023-11-30}
 include: {rules: [FX-AUTHOR, GM-1-CAMPAIGN-PLAN]}
 """
 

@@ -238,3 +238,41 @@ def test_a_failure_while_writing_leaves_nothing_of_the_file(db, monkeypatch):
     assert run("db", "status", "--db", db) == before      # no document, enterprise, hazard or event
     monkeypatch.setattr(hazards, "register", real)
     assert "隐患（新） 2" in run("import", "--db", db, BUREAU / "evidence" / "gm-huancui-food.yaml")
+
+
+def test_both_sectors_in_one_store_each_table_from_its_own_records(db, tmp_path):
+    run("import", "--db", db, *GM_INPUTS[1:], *MINE_INPUTS[1:])
+    run("import", "--db", db, "--sector", "工贸", GM_INPUTS[0])
+    r = CliRunner().invoke(main, ["tally", "--db", db, "--checklist", "mine-2023", "--period", "2023-06",
+                                  "--out", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "缺少区市名单" in r.output   # the 工贸 activity file is not read for mines
+    out = run("import", "--db", db, MINE_INPUTS[0])        # unmarked activity file, two sectors in the store
+    r = CliRunner().invoke(main, ["tally", "--db", db, "--checklist", "gongmao-2023", "--period", "2023-06",
+                                  "--out", str(tmp_path / "y")])
+    assert r.exit_code == 2 and "未注明行业" in r.output and "--sector" in r.output
+    assert "注明行业 非煤矿山" in run("import", "--db", db, "--sector", "非煤矿山", MINE_INPUTS[0])
+    for checklist, inputs in (("gongmao-2023", GM_INPUTS), ("mine-2023", MINE_INPUTS)):
+        files = tally_json(tmp_path, f"f-{checklist}", checklist, "2023-06", *inputs)
+        stored = tally_json(tmp_path, f"d-{checklist}", checklist, "2023-06", "--db", db)
+        assert stored == files
+
+
+def test_upgrade_from_the_first_schema_keeps_every_record(tmp_path):
+    """A store made with migration 0001 and filled, upgraded to the newest: nothing lost, chain intact."""
+    from alembic import command
+    from yinhuan.store import db as dbm
+    path = str(tmp_path / "old.db")
+    store = dbm.connect(path, require_current=False)
+    command.upgrade(dbm._alembic_config(store), "0001")
+    from yinhuan.store import events
+    with store.session() as s:
+        events.ensure_head(s)
+    with store.engine.begin() as c:   # what the 0001 program wrote: a user and its event
+        from sqlalchemy import text
+        c.execute(text("INSERT INTO users (id, username, display_name, role, district, password_hash, created_at) "
+                       "VALUES (1, 'old', 'old', 'admin', '', '', '2023-06-01 00:00:00')"))
+    with store.session() as s:
+        from yinhuan.store import models
+        events.record(s, "old", "user.create", "user", 1, {}, row=s.get(models.User, 1))
+    assert "0001 → 0002" in run("db", "upgrade", "--db", path)
+    assert "用户：1" in run("db", "status", "--db", path) and "校验通过：1 个事件" in run("db", "verify", "--db", path)

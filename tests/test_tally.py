@@ -1,12 +1,17 @@
 """yinhuan tally on the bundled bureau examples: figures hand-computed from examples/bureau/.
 
-Hand computation (工贸, 2023年6月):
-- 环翠区: 机械公司 inspected twice (06-12, 06-26), failing 未带队 both times, 制度措施 only the
-  first time (passes on 06-26); 食品公司 fails 未带队 on 06-20. => 部门抽查 2 家, 未带队 2 家 (not 3),
-  制度措施 1 家, 问题隐患 3 项, 完成整改 1 项 (the 制度措施 item that later passed).
-- 文登区: 铸造公司 fails 培训 on 06-08 => 1 家; its 部门检查 hazard is 政府-listed and rectified 06-28.
+Hand computation (工贸, 2023年6月), under the due-date model (docs/rules.md: the 5月19–31 part-month is
+not a period of the principal's monthly checks, a month is over at the end of its last day, the
+criteria training is due 11-30):
+- 环翠区: 机械公司 (粉尘涉爆, monthly) inspected 06-12 and 06-26: June still running, so 未带队 is
+  未到期 both times; 制度措施 fails on 06-12 and passes on 06-26. 食品公司 (涉氨制冷, monthly) inspected
+  06-30: June is over and had no check => 未带队. => 部门抽查 2 家, 未带队 1 家, 制度措施 1 家,
+  问题隐患 2 项 (机械's 制度措施 item, 食品's 未带队 item), 完成整改 1 项 (the 制度措施 item that later passed).
+- 文登区: 铸造公司 on 06-08: the criteria training is 未到期; a training without attendance fails
+  GM-5-TRAINING-RECORDS => 培训 1 家, 1 项; its 部门检查 hazard is 政府-listed and rectified 06-28.
 - 荣成市: a 自查 result is not a 部门抽查; its hazard found 06-10 is rectified 07-05 (not in June).
-- 乳山市: results of 05-25 and 07-03 fall outside June.
+- 乳山市: results of 05-25 (no safety officer at all: 安全机构 1 家; the principal's checks not yet
+  due) and 07-03 (June had no check: 未带队) fall outside June; the cumulative table counts 05-25 only.
 - hazards: 机械公司's ledger arrives in two files and counts once.
 """
 from __future__ import annotations
@@ -26,10 +31,10 @@ GM_JUNE = {  # heading -> values per district and 合计
     ("派出检查组", "个"): [2, 1, 1, 0, 4],
     ("出动执法人员", "人次"): [12, 3, 2, 0, 17],
     ("组织专家", "人次"): [3, 0, 0, 0, 3],
-    ("发现问题隐患数量", "项"): [3, 1, 0, 0, 4],
+    ("发现问题隐患数量", "项"): [2, 1, 0, 0, 3],
     ("完成整改", "项"): [1, 0, 0, 0, 1],
     ("部门抽查检查的企业总数", "家"): [2, 1, 0, 0, 3],
-    ("企业主要负责人未带队检查的", "家"): [2, 0, 0, 0, 2],
+    ("企业主要负责人未带队检查的", "家"): [1, 0, 0, 0, 1],
     ("安全教育培训走过场的", "家"): [0, 1, 0, 0, 1],
     ("制度措施不落实的", "家"): [1, 0, 0, 0, 1],
     ("发现重大事故隐患数量", "个"): [3, 1, 1, 0, 5],
@@ -138,11 +143,11 @@ def test_csv_and_json_carry_the_same_numbers(gm_june):
     data = json.loads((gm_june / "gongmao-2023-2023-06.json").read_text(encoding="utf-8"))
     total = data["rows"][-1]
     assert total["district"] == "合计" and total["total"]
-    assert total["values"]["principal_no_lead"] == 2 and total["values"]["penalty_amount"] == 8.5
+    assert total["values"]["principal_no_lead"] == 1 and total["values"]["penalty_amount"] == 8.5
     with open(gm_june / "gongmao-2023-2023-06.csv", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["区市"] for r in rows] == DISTRICTS
-    assert rows[0]["表一·企业主要负责人未带队检查的（家）"] == "2"
+    assert rows[0]["表一·企业主要负责人未带队检查的（家）"] == "1"
 
 
 def test_cumulative_counts_from_campaign_start(tmp_path):
@@ -155,7 +160,9 @@ def test_cumulative_counts_from_campaign_start(tmp_path):
     assert data["period"]["from"] == "2023-05-19" and data["period"]["to"] == "2023-06-30"
     assert rows["环翠区"]["self_found"] == 3 and rows["环翠区"]["self_rectified"] == 2   # May hazard joins
     assert rows["乳山市"]["checked_enterprises"] == 1 and rows["合计"]["checked_enterprises"] == 4
-    assert rows["乳山市"]["inspection_groups"] == 1 and rows["乳山市"]["principal_no_lead"] == 1
+    # 乳山's 05-25 result: no safety officer (安全机构 1 家); its principal's checks were not yet due
+    assert rows["乳山市"]["inspection_groups"] == 1 and rows["乳山市"]["no_safety_body"] == 1
+    assert rows["乳山市"]["principal_no_lead"] == 0
 
 
 def test_same_inputs_give_identical_files(tmp_path):
@@ -171,11 +178,11 @@ def test_explain_lists_the_enterprises_behind_a_cell():
     code, text = run(tally, "--checklist", "gongmao-2023", "--period", "2023-06",
                      "--explain", "企业主要负责人未带队检查的", "--district", "环翠区", *GM_INPUTS)
     assert code == 0, text
-    assert "= 2家" in text
-    assert "威海环翠示例机械有限公司（91371002MA3YH0001P，环翠区）" in text
+    # only the food company (06-30, June over); the machinery company's June was still running
+    assert "= 1家" in text
     assert "威海环翠示例食品有限公司（91371002MA3YH0002T，环翠区）" in text
-    # both inspections of the machinery company are shown, under one enterprise
-    assert text.count("GM-1-PRINCIPAL-LEADS-INSPECTION") == 3
+    assert "威海环翠示例机械有限公司" not in text
+    assert text.count("GM-1-PRINCIPAL-LEADS-INSPECTION") == 1
     assert "荣成" not in text
 
 

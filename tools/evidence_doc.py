@@ -41,7 +41,20 @@ def fields_markdown() -> str:
                 sdesc = sp.get("description", "").replace("|", "\\|")
                 out.append(f"| `{key}.{sub}` | {_type(sp)} | {sdesc} |")
     out += ["", "`*` required. Observation kinds: [observations.md](observations.md).", ""]
+    out += vocabulary_markdown()
     return "\n".join(out)
+
+
+def vocabulary_markdown() -> list[str]:
+    """The closed vocabulary (`x-vocabulary`, written by tools/evidence_vocabulary.py)."""
+    vocab = json.loads((ROOT / "engine" / "schemas" / "evidence.schema.json").read_text(encoding="utf-8")).get(
+        "x-vocabulary", {})
+    out = ["## Vocabulary", "", "<!-- 由 rules/vocabulary/evidence.yaml 与规则比较的值生成（tools/evidence_vocabulary.py）。 -->",
+           "", "| field | 名称 | values | aliases（别名 → 值） |", "|---|---|---|---|"]
+    for key, v in vocab.items():
+        aliases = "；".join(f"{a} → {b}" for a, b in v.get("aliases", {}).items())
+        out.append(f"| `{key}` | {v['label']} | {'、'.join(v['values'])} | {aliases} |")
+    return out + [""]
 
 
 def render() -> str:

@@ -24,7 +24,8 @@ INTRO = """# 现场观察记录 / site observations (`records.observations`)
 
 Inspectors record what they saw as observations: an `id`, a `kind`, and that kind's fields. The
 kinds below are validated field by field (an unknown or misspelt field is an error); any other
-kind is accepted free-form but no rule reads it.
+kind is rejected with the nearest known ones (the closed vocabulary, docs/evidence.md); write `其他` for
+something no rule reads, with its fields free-form.
 
 所有类别共有的字段 / fields every kind may have:
 

@@ -329,6 +329,11 @@ class Reader:
         return bool(found) or status == NONE_MARK
 
     def _is_hint_row(self, row, columns) -> bool:
+        """Row 4 holds the hints: as this version words them, or as any version did (the first
+        column, always a required id, is hinted 必填)."""
+        first = next((c for c in row if c.column == 1), None)
+        if first is not None and _text(first.value or "") == "必填":
+            return True
         for cell in row:
             c = columns.get(cell.column)
             if _blank(cell.value):

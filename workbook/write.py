@@ -114,16 +114,14 @@ def _hint(column: L.Column) -> str:
     parts = []
     if column.required:
         parts.append("必填")
-    kind = {"date": "日期", "datetime": "日期时间，如 2023-06-06 08:30", "boolean": "是/否",
+    kind = {"date": "日期", "datetime": "日期时间", "boolean": "是/否",
             "integer": "整数", "number": "数字"}.get(column.kind)
     if column.enum:
         kind = "多选，用、分隔" if column.is_list else "下拉选择"
     elif column.is_list:
         kind = "多个用、分隔"
-    if column.is_list:
-        kind += f"；没有写“{L.NONE_VALUE}”"
-    elif column.nullable:
-        kind = f"没有写“{L.NONE_VALUE}”"
+    if column.is_list or column.nullable:
+        kind = (f"{kind}；" if kind else "") + f"没有写“{L.NONE_VALUE}”"
     if kind:
         parts.append(kind)
     return "；".join(parts)
@@ -243,6 +241,7 @@ def _instructions(ws, lay: L.Layout, send_to: str) -> None:
 
 
 def _profile(ws, lists: Lists, lay: L.Layout, evidence: dict | None) -> None:
+    blank_defaults = {("enterprise", "sector"): lay.sector, ("inspection", "mode"): "自查"}
     put(ws["A1"], f"企业基本情况（{lay.title}）")
     ws["A1"].font = _TITLE_FONT
     for col, text in zip("ABC", ("项目", "填写内容", "说明")):
@@ -254,6 +253,8 @@ def _profile(ws, lists: Lists, lay: L.Layout, evidence: dict | None) -> None:
         value = ws.cell(row=i, column=2)
         if evidence is not None:
             _fill(value, column, evidence)
+        elif column.path in blank_defaults:       # what the checklist already says: its sector, 自查
+            put(value, blank_defaults[column.path])
         elif column.kind == "date":
             value.number_format = _DATE_FORMAT
         elif column.kind == "text":

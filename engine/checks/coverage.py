@@ -5,7 +5,8 @@ whose `key` values (a list such as attendees, or a single value) cover them.
 """
 from __future__ import annotations
 
-from ..findings import FAIL, NA, PASS, ids_text
+from ..dates import chinese_form
+from ..findings import FAIL, NA, NOT_DUE, PASS, ids_text
 from .context import fact_date, section_check
 
 
@@ -22,6 +23,7 @@ def prepare(rule, plan):
     sections = [section_check(c[side]["fact"], what) for side in ("of", "by")]
     of_key, by_key = c["of"]["key"], c["by"]["key"]
     nobody = (NA, f"无需覆盖的{what}", (), None)
+    due = plan.date_value(c["due"]) if "due" in c else None   # a deadline: 未到期 before it
     within = None
     if "within" in c["by"]:
         within = (*plan.resolve_window(c["by"]["within"]), c["by"].get("date", "date"))
@@ -54,6 +56,8 @@ def prepare(rule, plan):
                 used.append(f["id"])
         missing = [m for m in members if m not in covered]
         details = (_details, len(members), len(covered), missing)
+        if missing and due is not None and as_of < due:
+            return NOT_DUE, (_not_yet, what, requirement, len(members), missing, due), used, details
         if missing:
             member_ids = [members[m]["id"] for m in missing if "id" in members[m]]
             return FAIL, (_uncovered, what, requirement, len(members), missing), used + member_ids, details
@@ -67,6 +71,11 @@ def _details(members, covered, missing):
 
 def _uncovered(what, requirement, members, missing):
     return f"{what}共 {members} 人/项，{len(missing)} 未{requirement}：{ids_text(missing)}"
+
+
+def _not_yet(what, requirement, members, missing, due):
+    return (f"{what}共 {members} 人/项，尚有 {len(missing)} 未{requirement}：{ids_text(missing)}；"
+            f"期限 {chinese_form(due)} 未到")
 
 
 def _covered(what, requirement, members):

@@ -5,7 +5,9 @@
 - The window is the campaign's, the calendar year's (`year`: a mine drill in March counts for the
   first half-year), explicit dates, or a checklist parameter naming one of those.
 - The period containing the evaluation date is 未到期 unless it already passes; periods after it
-  are not judged. Overrides by profile change the period or the count (quarterly, but monthly for
+  are not judged. The evaluation date means the end of that day: a period ending on it is over.
+- A first period the window cuts short (2023-05-19–31) is not judged unless the rule says
+  `partial_first: true` (the notice's wording asks for it). Overrides by profile change the period or the count (quarterly, but monthly for
   金属冶炼/粉尘涉爆/涉氨制冷).
 
 The periods of the window, and which period each month falls in, are laid out once per checklist;
@@ -27,9 +29,14 @@ def selections(rule):
     return {"match": (c["fact"], rule.conditions.get("where"), c.get("as"))}
 
 
-def _layout(lo, hi, every) -> tuple:
-    """(the periods overlapping [lo, hi], {year * 12 + month: index of the period it is in})."""
+def _layout(lo, hi, every, partial_first=False) -> tuple:
+    """(the periods overlapping [lo, hi], {year * 12 + month: index of the period it is in}).
+    A first period the window cuts (the 工贸 campaign starts 2023-05-19) is left out unless
+    `partial_first` (the notice's wording must ask for it: docs/rules.md, due-date model), or
+    unless it is the window's only period ("at least once during the campaign", counted per year)."""
     periods = periods_overlapping(lo, hi, every)
+    if len(periods) > 1 and periods[0].start < lo and not partial_first:   # a lone period is kept
+        periods = periods[1:]
     slot = {}
     for i, p in enumerate(periods):
         y, m = p.start.year, p.start.month
@@ -48,7 +55,8 @@ def prepare(rule, plan):
     # (selection name, (every, min)) for each override, the first that matches wins
     overrides = tuple((f"override{i}", (ov.get("every", usual[0]), int(plan.value(ov.get("min", usual[1])))))
                       for i, (_, ov) in enumerate(rule.overrides))
-    layouts = {every: _layout(lo, hi, every) for every in {usual[0], *(o[1][0] for o in overrides)}}
+    partial_first = bool(c.get("partial_first", False))
+    layouts = {every: _layout(lo, hi, every, partial_first) for every in {usual[0], *(o[1][0] for o in overrides)}}
 
     def decide(sel, evidence, as_of):
         if fact not in evidence.present:
@@ -69,8 +77,10 @@ def prepare(rule, plan):
             if d.__class__ is datetime:
                 d = d.date()
             if d is not None and lo <= d <= top:
-                counts[slot[d.year * 12 + d.month]] += 1
-                used.append(f["id"])
+                i = slot.get(d.year * 12 + d.month)
+                if i is not None:   # None: in a partial first period that is not judged
+                    counts[i] += 1
+                    used.append(f["id"])
         missed = pending = done = judged = 0   # periods judged: up to the one containing as_of
         for p, n in zip(periods, counts):
             if p.start > as_of:
@@ -78,10 +88,12 @@ def prepare(rule, plan):
             judged += 1
             if n >= need:
                 done += 1
-            elif as_of <= p.end:
+            elif as_of < p.end:   # as_of is the end of that day: a period ending on it is over
                 pending += 1
             else:
                 missed += 1
+        if not judged:
+            return NOT_DUE, (_first_not_begun, periods, every, need), (), None
         table = (periods[:judged], counts, need, as_of)
         details = (_details, every, lo, hi, table)
         if missed:
@@ -100,7 +112,7 @@ def _states(table):
     """(period, count, met | pending | missed) for each period judged."""
     periods, counts, need, as_of = table
     for p, n in zip(periods, counts):
-        yield p, n, "met" if n >= need else "pending" if as_of <= p.end else "missed"
+        yield p, n, "met" if n >= need else "pending" if as_of < p.end else "missed"
 
 
 def _details(every, lo, hi, table):
@@ -112,6 +124,11 @@ def _details(every, lo, hi, table):
 
 def _too_early(as_of, lo, every, need):
     return f"评估日 {chinese_form(as_of)} 早于考核期起点 {chinese_form(lo)}（{_rule_text(every, need)}）"
+
+
+def _first_not_begun(periods, every, need):
+    first = f"首个考核周期{periods[0].label}尚未开始" if periods else "考核期内没有完整的考核周期"
+    return f"{first}（{_rule_text(every, need)}）"
 
 
 def _missed(what, every, table):
