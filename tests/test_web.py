@@ -15,7 +15,7 @@ import pytest
 
 from yinhuan.web import access, bureau, inspect
 from yinhuan.web.data import bureau_demo_inputs
-from yinhuan.web.security import LoginLimiter, hash_password, verify_password
+from yinhuan.web.security import LoginLimiter, check_login
 
 from web_helpers import HUANCUI_ENT, WENDENG_ENT, Browser, make_app
 
@@ -186,10 +186,22 @@ def test_cookie_is_httponly_and_samesite(app):
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
 
 
-def test_passwords_are_salted_scrypt():
-    a, b = hash_password("correct horse"), hash_password("correct horse")
-    assert a != b and a.startswith("scrypt$")
-    assert verify_password("correct horse", a) and not verify_password("wrong", a)
+def test_accounts_live_in_the_store_with_salted_scrypt(app):
+    admin = Browser(app, "admin")
+    r = admin.post("/admin/users", {"username": "rongcheng", "password": "long-enough", "role": "inspector",
+                                    "district": "荣成市", "name": "荣成检查员"})
+    assert r.status_code == 302
+    accounts = app.extensions["yinhuan"]["accounts"]
+    u, other = accounts.get("rongcheng"), accounts.get("huancui")
+    assert u.district == "荣成市" and u.password_hash.startswith("scrypt$")
+    assert u.password_hash.split("$")[4] != other.password_hash.split("$")[4]      # salted
+    assert check_login("long-enough", u.password_hash) and not check_login("wrong", u.password_hash)
+    assert not check_login("long-enough", None)
+    assert Browser(app, "rongcheng", "long-enough").get("/enterprises").status_code == 200
+    for bad in ({"role": "inspector", "district": ""}, {"password": "short"}, {"role": "root"},
+                {"username": "rongcheng"}):
+        form = {"username": "x1", "password": "long-enough", "role": "viewer", "district": ""} | bad
+        assert admin.post("/admin/users", form).status_code == 400, bad
 
 
 def test_login_is_rate_limited(app):

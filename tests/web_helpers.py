@@ -13,7 +13,10 @@ _TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
 def make_app(tmp_path, **kw):
-    app = create_app(tmp_path / "state", **kw)
+    from yinhuan.store import db
+    store = str(tmp_path / "yinhuan.db")
+    db.upgrade(store)
+    app = create_app(tmp_path / "state", db=store, **kw)
     seed_demo_accounts(app.extensions["yinhuan"]["accounts"])
     return app
 
@@ -21,12 +24,12 @@ def make_app(tmp_path, **kw):
 class Browser:
     """A test client that reads the CSRF token from each page, as the real forms do."""
 
-    def __init__(self, app, user: str | None = None):
+    def __init__(self, app, user: str | None = None, password: str = DEMO_PASSWORD):
         self.c = app.test_client()
         self.token = ""
         self.get("/login")
         if user:
-            r = self.post("/login", {"username": user, "password": DEMO_PASSWORD})
+            r = self.post("/login", {"username": user, "password": password})
             assert r.status_code == 302, r.text
             self.get("/account")
 

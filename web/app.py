@@ -31,6 +31,8 @@ log = logging.getLogger("yinhuan.web")
 
 def create_app(state_dir: str | Path | None = None, *, db: str | None = None, evidence_files=None,
                bureau_inputs=None, secret_key: str | None = None, login_limit: int = 5) -> Flask:
+    from yinhuan.store import db as store_db
+    store = store_db.connect(db)        # refuses a missing or old store, naming the command that fixes it
     app = Flask(__name__)
     state = Path(state_dir) if state_dir else data_mod.default_state_dir(db)
     state.mkdir(parents=True, exist_ok=True)
@@ -47,7 +49,8 @@ def create_app(state_dir: str | Path | None = None, *, db: str | None = None, ev
     )
     app.extensions["yinhuan"] = ctx = {
         "state": state,
-        "accounts": data_mod.Accounts(state),
+        "store": store,
+        "accounts": data_mod.Accounts(store),
         "enterprises": data_mod.Enterprises([Path(p) for p in evidence_files] if evidence_files else None),
         "inspections": data_mod.Inspections(state),
         "bureau_inputs": {k: tuple(str(p) for p in v)
@@ -257,6 +260,10 @@ def _routes(app: Flask, ctx: dict) -> None:
 
     @app.post("/inspections/<iid>/save")
     def inspection_save(iid):
+        with insps.editing(iid):
+            return _inspection_save(iid)
+
+    def _inspection_save(iid):
         insp = _draft(iid)
         _keep(insp, form_from_request(request.form.to_dict(flat=False)))
         out = _outcome(insp)
@@ -268,6 +275,10 @@ def _routes(app: Flask, ctx: dict) -> None:
 
     @app.post("/inspections/<iid>/upload")
     def inspection_upload(iid):
+        with insps.editing(iid):
+            return _inspection_upload(iid)
+
+    def _inspection_upload(iid):
         insp = _draft(iid)
         f = request.files.get("file")
         if f is None or not f.filename:
@@ -290,6 +301,10 @@ def _routes(app: Flask, ctx: dict) -> None:
 
     @app.post("/inspections/<iid>/finish")
     def inspection_finish(iid):
+        with insps.editing(iid):
+            return _inspection_finish(iid)
+
+    def _inspection_finish(iid):
         insp = _draft(iid)
         if any(k.startswith(("p.", "i.", "r.", "a.", "s.")) for k in request.form):
             _keep(insp, form_from_request(request.form.to_dict(flat=False)))   # what was typed last
@@ -494,12 +509,12 @@ def _routes(app: Flask, ctx: dict) -> None:
         error = None
         if request.method == "POST":
             try:
-                accounts.add(request.form.get("username", "").strip(), request.form.get("password", ""),
+                accounts.add(g.user.username, request.form.get("username", ""), request.form.get("password", ""),
                              request.form.get("role", ""), request.form.get("district", "").strip() or None,
                              request.form.get("name", "").strip())
                 flash("账号已创建")
                 return redirect(url_for("admin_users"))
-            except ValueError as exc:
-                error = str(exc)
+            except InputError as exc:
+                error = exc.message
         return render_template("admin_users.html", users=accounts.all(), error=error, roles=access.ROLES,
                                districts=ents.districts()), (400 if error else 200)

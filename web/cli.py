@@ -11,11 +11,11 @@ DEMO_ACCOUNTS = (("huancui", "inspector", "环翠区", "孔令军"), ("wendeng",
 
 
 def seed_demo_accounts(accounts) -> list[str]:
-    """The demo's four accounts, created once (never overwriting a changed password)."""
+    """The demo's four accounts in the store, created once (never overwriting a changed password)."""
     made = []
     for username, role, district, name in DEMO_ACCOUNTS:
         if accounts.get(username) is None:
-            accounts.add(username, DEMO_PASSWORD, role, district, name)
+            accounts.add("demo", username, DEMO_PASSWORD, role, district, name)
             made.append(username)
     return made
 
@@ -27,8 +27,11 @@ def seed_demo_accounts(accounts) -> list[str]:
 @click.option("--demo", is_flag=True, help="使用随包示例数据，并创建演示账号（密码 yinhuan-demo）")
 @click.option("--state", "state_dir", default=None, help="网页版自己的数据目录（默认：数据库文件旁的 *.web/）")
 def serve(db, host, port, demo, state_dir):
+    from yinhuan.store import db as store_db
     from .app import create_app
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if demo:
+        store_db.upgrade(db)     # the demo's store: created, or brought up to date (never emptied)
     app = create_app(state_dir, db=db)
     accounts = app.extensions["yinhuan"]["accounts"]
     if demo:
@@ -36,7 +39,7 @@ def serve(db, host, port, demo, state_dir):
         if made:
             click.echo(f"已创建演示账号：{'、'.join(made)}（密码 {DEMO_PASSWORD}）")
     if not accounts.all():
-        click.echo("尚无账号：加 --demo 创建演示账号", err=True)
+        click.echo("尚无账号：用 yinhuan users add 创建，或加 --demo 创建演示账号", err=True)
     click.echo(f"网页版：http://{host}:{port}/  （Ctrl+C 停止）")
     from werkzeug.serving import run_simple
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
