@@ -119,7 +119,7 @@ def _routes(app: Flask, ctx: dict) -> None:
         if not d.allowed:
             _refused(d, role)
             if g.user is None and request.method == "GET":
-                return redirect(url_for("login", next=request.full_path))
+                return redirect(url_for("login", next=request.full_path.rstrip("?")))
             abort(403)
 
     def _refused(d: access.Decision, role: str):

@@ -30,6 +30,7 @@ def serve(db, host, port, demo, state_dir):
     from yinhuan.store import db as store_db
     from .app import create_app
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if demo:
         store_db.upgrade(db)     # the demo's store: created, or brought up to date (never emptied)
     app = create_app(state_dir, db=db)

@@ -77,7 +77,7 @@ NAME_LABELS = {"id": "编号", "date": "日期", "kind": "类别", "note": "说�
                "valid_until": "有效期至", "relation": "关系", "status": "状态", "five_in_place": "五到位",
                "signed_off_on": "销号日期", "sector": "行业类别", "domains": "重点领域", "mine_status": "矿山状态",
                "third_party": "第三方出具", "hazards_found": "发现隐患数", "responsible": "责任人", "measures": "措施",
-               "funds": "资金", "deadline": "期限", "emergency_plan": "应急预案"}
+               "funds": "资金", "deadline": "期限", "emergency_plan": "应急预案", "inspectors": "检查人员"}
 
 
 def _label(name: str, desc: str) -> str:
