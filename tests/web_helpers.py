@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from yinhuan.web.app import create_app
-from yinhuan.web.cli import DEMO_PASSWORD, seed_demo_accounts
+from yinhuan.web.cli import DEMO_PASSWORD, import_demo, seed_demo_accounts
 
 HUANCUI_ENT = "91371002MA3YH0001P"     # 威海环翠示例机械有限公司, 环翠区
 WENDENG_ENT = "91371003MA3YW0001B"     # 威海文登示例铸造有限公司, 文登区
@@ -18,6 +18,8 @@ def make_app(tmp_path, **kw):
     db.upgrade(store)
     app = create_app(tmp_path / "state", db=store, **kw)
     seed_demo_accounts(app.extensions["yinhuan"]["accounts"])
+    problems = [line for line in import_demo(app.extensions["yinhuan"]["store"]) if line.startswith("未导入")]
+    assert not problems, problems
     return app
 
 

@@ -20,6 +20,15 @@ def seed_demo_accounts(accounts) -> list[str]:
     return made
 
 
+def import_demo(store) -> list[str]:
+    """The bundled enterprises and the bureau example into the store, as `yinhuan import` would
+    (idempotent: a second start changes nothing)."""
+    from yinhuan.store import service
+    from .data import demo_files
+    reports, refused = service.import_files(store, [str(p) for p in demo_files()], "demo")
+    return [r.line() for r in reports if not r.unchanged] + [f"未导入：{e}" for e in refused]
+
+
 @click.command("serve", help="启动网页版（检查人员录入与判定，应急管理局调度表、图表和隐患）。")
 @click.option("--db", default="yinhuan.db", show_default=True, help="数据库（SQLite 文件或 postgresql://…）")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；只有明确指定才对外开放")
@@ -39,6 +48,8 @@ def serve(db, host, port, demo, state_dir):
         made = seed_demo_accounts(accounts)
         if made:
             click.echo(f"已创建演示账号：{'、'.join(made)}（密码 {DEMO_PASSWORD}）")
+        for line in import_demo(app.extensions["yinhuan"]["store"]):
+            click.echo(line)
     if not accounts.all():
         click.echo("尚无账号：用 yinhuan users add 创建，或加 --demo 创建演示账号", err=True)
     click.echo(f"网页版：http://{host}:{port}/  （Ctrl+C 停止）")

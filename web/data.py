@@ -133,6 +133,62 @@ class Enterprises:
         return sorted({e.district for e in self.by_code.values()})
 
 
+class StoreEnterprises:
+    """The enterprises of the store (imported files, `check --db`, inspections finished here), with
+    the latest evidence document kept for each, to pre-fill a new inspection."""
+
+    def __init__(self, store):
+        self.store = store
+
+    @staticmethod
+    def _plain(e, evidence: dict | None = None) -> Enterprise:
+        return Enterprise(e.credit_code, e.name, e.district, e.sector, dict(e.profile or {}),
+                          evidence or {"yinhuan_evidence": 1, "enterprise": dict(e.profile or {})}, "数据库")
+
+    def list(self, district: str | None = None, q: str | None = None) -> list[Enterprise]:
+        from sqlalchemy import select
+        from yinhuan.store import models as m
+        query = select(m.Enterprise).order_by(m.Enterprise.district, m.Enterprise.name)
+        if district is not None:
+            query = query.where(m.Enterprise.district == district)
+        if q and q.strip():
+            q = q.strip()
+            query = query.where(m.Enterprise.name.contains(q) | (m.Enterprise.credit_code == q.upper()))
+        with self.store.session() as s:
+            return [self._plain(e) for e in s.scalars(query)]
+
+    def get(self, code: str) -> Enterprise | None:
+        from sqlalchemy import select
+        from yinhuan.loader import parse_text
+        from yinhuan.store import models as m
+        with self.store.session() as s:
+            e = s.scalar(select(m.Enterprise).where(m.Enterprise.credit_code == code))
+            if e is None:
+                return None
+            best, when = None, ""
+            for d in s.scalars(select(m.Document).where(m.Document.kind == "evidence").order_by(m.Document.id)):
+                data = parse_text(d.content.decode("utf-8-sig"), d.filename).data
+                if (data.get("enterprise") or {}).get("credit_code") != code:
+                    continue
+                day = str((data.get("inspection") or {}).get("date") or "")
+                if best is None or day >= when:
+                    best, when = data, day
+            return self._plain(e, best)
+
+    def districts(self) -> list[str]:
+        from sqlalchemy import select
+        from yinhuan.store import models as m
+        with self.store.session() as s:
+            return sorted(set(s.scalars(select(m.Enterprise.district))))
+
+
+def demo_files() -> list[Path]:
+    """What `serve --demo` imports into its store: the bundled enterprises and the bureau example's
+    evidence and findings (the activity files stay with the dispatch tables, see bureau_demo_inputs)."""
+    ex = examples_dir()
+    return demo_evidence_files() + sorted((ex / "bureau").glob("findings-*.json"))
+
+
 # ---- inspections -------------------------------------------------------------------------------
 
 def now_iso() -> str:

@@ -19,7 +19,7 @@ from yinhuan.loader import parse_text
 from yinhuan.resources import checklists_dir, rules_dir
 from yinhuan.session import open_runner
 
-from .forms import FormProblem, evidence_from_form
+from .forms import evidence_from_form
 
 STATUS_ORDER = {"不符合": 0, "证据不足": 1, "未到期": 2, "符合": 3, "不适用": 4}
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -160,3 +160,17 @@ def major_hazards(findings: list[dict]) -> list[dict]:
 
 def failures(findings: list[dict]) -> list[dict]:
     return [f for f in findings if f["status"] == FAIL]
+
+
+def store_finished(store, path, evidence: dict, checklist_id: str, actor: str) -> None:
+    """A finished inspection into the store, through the function `yinhuan check --db` uses: the
+    evidence kept whole, the inspection and its findings, and every criterion met (and every hazard
+    of the enterprise's ledger) registered in the hazard lifecycle."""
+    import yaml
+    from yinhuan.atomic import write_bytes
+    from yinhuan.evidence import load_evidence
+    from yinhuan.store.checkrun import store_results
+    write_bytes(path, yaml.safe_dump(evidence, allow_unicode=True, sort_keys=False))
+    ev = load_evidence(path)
+    result = open_runner(checklist_id, "native").run(ev)
+    store_results(store, [result], checklist_id, actor)
