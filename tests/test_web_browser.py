@@ -69,8 +69,12 @@ def shots(tmp_path):
 
 
 def _wait(drv, cond, timeout=30):
+    """Wait for a condition; the findings panel is replaced on every save, so an element read just
+    as it is swapped out is read again."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(drv, timeout).until(cond)
+    return WebDriverWait(drv, timeout, ignored_exceptions=(StaleElementReferenceException,
+                                                           NoSuchElementException)).until(cond)
 
 
 def _login(drv, base, user):
@@ -109,8 +113,7 @@ def test_inspector_flow(server, browser, shots):
     radio.click()
     _wait(drv, lambda d: d.find_elements(
         By.CSS_SELECTOR, '#findings .finding.fail[data-rule="GM-6-NO-PAPER-ONLY"]'))
-    first_group = drv.find_element(By.CSS_SELECTOR, "#findings details.clause summary .badge")
-    assert first_group.text == "不符合"
+    _wait(drv, lambda d: d.find_element(By.CSS_SELECTOR, "#findings details.clause summary .badge").text == "不符合")
 
     # a new row in a records table, with a date written 2023.06.06
     table = drv.find_element(By.CSS_SELECTOR, 'details[data-table="meetings"]')
