@@ -310,6 +310,10 @@ def test_upload_uses_the_safe_loader_and_limits_size(app):
     r = b.post(f"/inspections/{iid}/upload", {"file": (io.BytesIO(b"MZ"), "x.exe")},
                content_type="multipart/form-data")
     assert r.status_code == 400
+    r = b.post(f"/inspections/{iid}/upload", {"file": (io.BytesIO(b"not a zip"), "self-check.xlsx")},
+               content_type="multipart/form-data")
+    assert r.status_code == 400 and "self-check.xlsx" in r.get_data(as_text=True) or "工作簿" in r.get_data(as_text=True)
+    assert "Traceback" not in r.get_data(as_text=True)
 
 
 def test_finish_freezes_findings_and_prints_pdfs(app, monkeypatch, tmp_path):

@@ -284,7 +284,7 @@ def _routes(app: Flask, ctx: dict) -> None:
         if f is None or not f.filename:
             abort(400, "请选择要上传的文件")
         try:
-            loaded = inspect.load_upload(f.read(inspect.MAX_UPLOAD + 1), f.filename)
+            loaded, warnings = inspect.load_upload(f.read(inspect.MAX_UPLOAD + 1), f.filename, insp.checklist)
         except InputError as exc:
             errs = exc.errors if isinstance(exc, InputErrors) else [exc]
             return render_template("error.html", code=400, title="文件不能使用",
@@ -297,6 +297,8 @@ def _routes(app: Flask, ctx: dict) -> None:
             form.update({k: v for k, v in insp.form.items() if k.startswith("i.")})
         _keep(insp, form, extra)
         flash(f"已读入 {f.filename}")
+        for w in warnings:
+            flash(w)
         return redirect(url_for("inspection", iid=iid))
 
     @app.post("/inspections/<iid>/finish")
