@@ -182,7 +182,7 @@ def test_bureau_drill_down(server, browser, shots):
     assert drv.find_elements(By.CSS_SELECTOR, "table.list tbody tr td ul li")
     drv.save_screenshot(str(shots / "6-explain.png"))
     drv.find_element(By.LINK_TEXT, "图表").click()
-    _wait(drv, lambda d: len(d.find_elements(By.CSS_SELECTOR, "svg.chart")) == 3)
+    _wait(drv, lambda d: len(d.find_elements(By.CSS_SELECTOR, "svg.chart")) == 4)
     drv.save_screenshot(str(shots / "7-charts.png"))
     drv.find_element(By.LINK_TEXT, "隐患").click()
     drv.find_element(By.NAME, "listed").click()

@@ -481,9 +481,24 @@ def _routes(app: Flask, ctx: dict) -> None:
         svg_overdue = bar_chart("逾期未整改与挂牌督办的隐患", ds, [
             ("逾期未整改", [sum(1 for h in hz if h["district"] == d and h["overdue"]) for d in ds]),
             ("挂牌督办", [sum(1 for h in hz if h["district"] == d and h["listed_by"]) for d in ds])], "项")
-        return render_template("charts.html", charts=[svg_counter, svg_months, svg_overdue], cols=cols,
+        plan = _plan_progress()
+        svg_plan = bar_chart("部门精准执法：应全覆盖检查的企业（8月1日–11月30日）", plan["districts"], [
+            ("已检查", [plan["done"][d] for d in plan["districts"]]),
+            ("尚未检查", [plan["todo"][d] for d in plan["districts"]])], "家")
+        return render_template("charts.html", charts=[svg_counter, svg_months, svg_overdue, svg_plan], cols=cols,
+                               plan=plan,
                                metric=col["metric"], checklist=checklist, period=period,
                                choices=bureau.TABLE_CHECKLISTS)
+
+    def _plan_progress() -> dict:
+        """The plan's progress, as `yinhuan plan show` computes it (yinhuan.store.plan)."""
+        from yinhuan.store import plan as plan_mod
+        rows = [p for p in plan_mod.enterprises(store, plan_mod.WINDOW, date.today()) if plan_mod.must_inspect(p)]
+        districts = sorted({p.district for p in rows})
+        return {"districts": districts, "window": plan_mod.WINDOW,
+                "done": {d: sum(1 for p in rows if p.district == d and p.inspected_on) for d in districts},
+                "todo": {d: sum(1 for p in rows if p.district == d and not p.inspected_on) for d in districts},
+                "missing": [p for p in rows if not p.inspected_on]}
 
     # ---- administration -----------------------------------------------------------------------
 
