@@ -397,7 +397,7 @@ def test_workbook_download_and_charts(app):
     assert wb.sheetnames
     page = b.get("/bureau/charts").get_data(as_text=True)
     assert page.count("<svg") == 4 and "每月发现与整改" in page and "挂牌督办" in page
-    assert "尚未检查的重点企业" in page and "威海示例钢铁有限公司" in page     # 钢铁: a key enterprise
+    assert "尚未检查的重点企业" in page and "文登区宏钢特钢有限公司" in page     # 钢铁: a key enterprise
     assert b.get("/bureau/tables?period=1999-01").status_code == 400
     assert b.get("/bureau/tables/explain?metric=nope").status_code == 404
 
