@@ -131,6 +131,8 @@ def test_huancui_inspector_cannot_read_or_change_wendeng(app, tmp_path):
     hc = Browser(app, "huancui")
     listing = hc.get("/enterprises").get_data(as_text=True)
     assert "威海环翠示例机械有限公司" in listing and "文登" not in listing
+    by_code = hc.get("/enterprises?q=91371002MA3YH000").get_data(as_text=True).split("<tbody>")[1]
+    assert "威海环翠示例机械有限公司" in by_code and "文登" not in by_code
     assert "文登" not in hc.get("/enterprises?q=文登").get_data(as_text=True).split("<tbody>")[1]
     assert "文登" not in hc.get("/hazards").get_data(as_text=True).split("<tbody>")[1]
     assert "文登" not in hc.get("/hazards?district=文登区").get_data(as_text=True).split("<tbody>")[1]

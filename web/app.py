@@ -202,7 +202,9 @@ def _routes(app: Flask, ctx: dict) -> None:
     @app.get("/enterprises/<code>")
     def enterprise(code):
         e = _enterprise(code)
+        from yinhuan.key_enterprise import key_enterprise
         return render_template("enterprise.html", e=e, checklists=inspect.checklists_for(e.sector),
+                               key=key_enterprise(e.profile).label,
                                inspections=insps.of_enterprise(code))
 
     @app.post("/enterprises/<code>/inspections")

@@ -153,7 +153,7 @@ class StoreEnterprises:
             query = query.where(m.Enterprise.district == district)
         if q and q.strip():
             q = q.strip()
-            query = query.where(m.Enterprise.name.contains(q) | (m.Enterprise.credit_code == q.upper()))
+            query = query.where(m.Enterprise.name.contains(q) | m.Enterprise.credit_code.contains(q.upper()))
         with self.store.session() as s:
             return [self._plain(e) for e in s.scalars(query)]
 
