@@ -164,6 +164,11 @@ def test_inspector_flow(server, browser, shots):
         assert href.endswith(".pdf")
 
 
+def d_forms(drv):
+    from selenium.webdriver.common.by import By
+    return drv.find_elements(By.CSS_SELECTOR, "main form[method=post]")
+
+
 def test_bureau_drill_down(server, browser, shots):
     from selenium.webdriver.common.by import By
     base, _ = server
@@ -189,6 +194,10 @@ def test_bureau_drill_down(server, browser, shots):
     drv.find_element(By.CSS_SELECTOR, "form.search button").click()
     _wait(drv, lambda d: "listed=1" in d.current_url)
     drv.save_screenshot(str(shots / "8-hazards.png"))
+    drv.find_element(By.CSS_SELECTOR, "table.list tbody td a").click()
+    _wait(drv, lambda d: "历史" in d.page_source)
+    assert not d_forms(drv)         # a read-only account is offered no lifecycle form
+    drv.save_screenshot(str(shots / "9-hazard.png"))
     # a read-only account cannot reach an inspector's form
     drv.get(f"{base}/enterprises/{HUANCUI_ENT}")
     assert not drv.find_elements(By.CSS_SELECTOR, "form.start")
