@@ -32,7 +32,7 @@ def import_demo(store) -> list[str]:
 @click.command("serve", help="启动网页版（检查人员录入与判定，应急管理局调度表、图表和隐患）。")
 @click.option("--db", default="yinhuan.db", show_default=True, help="数据库（SQLite 文件或 postgresql://…）")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；只有明确指定才对外开放")
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=int, help="端口")
 @click.option("--demo", is_flag=True, help="使用随包示例数据，并创建演示账号（密码 yinhuan-demo）")
 @click.option("--state", "state_dir", default=None, help="网页版自己的数据目录（默认：数据库文件旁的 *.web/）")
 def serve(db, host, port, demo, state_dir):
