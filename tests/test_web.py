@@ -468,3 +468,24 @@ def test_hazard_lifecycle_through_the_store(app):
     listed = admin.get("/hazards?listed=1").get_data(as_text=True)
     assert listed.count('href="/hazards/') == sum(1 for h in service.list_hazards(
         app.extensions["yinhuan"]["store"], as_of=date.today(), listed=True))
+
+
+# ---- yinhuan serve -------------------------------------------------------------------------------------
+
+def test_serve_binds_loopback_unless_told_and_refuses_a_missing_store(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    import werkzeug.serving
+    from yinhuan.cli import main
+    seen = {}
+    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda host, port, app, **kw: seen.update(
+        host=host, port=port, debugger=kw.get("use_debugger")))
+    db = str(tmp_path / "demo.db")
+    res = CliRunner().invoke(main, ["serve", "--demo", "--db", db])
+    assert res.exit_code == 0, res.output
+    assert seen == {"host": "127.0.0.1", "port": 8000, "debugger": False}
+    assert "huancui" in res.output
+    res = CliRunner().invoke(main, ["serve", "--db", db, "--host", "0.0.0.0", "--port", "9000"])
+    assert res.exit_code == 0 and seen["host"] == "0.0.0.0" and seen["port"] == 9000
+    assert "已创建演示账号" not in res.output
+    res = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "missing.db")])
+    assert res.exit_code == 2 and "yinhuan db init" in res.output
