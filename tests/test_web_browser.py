@@ -68,7 +68,7 @@ def shots(tmp_path):
     return d
 
 
-def _wait(drv, cond, timeout=30):
+def _wait(drv, cond, timeout=60):
     """Wait for a condition; the findings panel is replaced on every save, so an element read just
     as it is swapped out is read again."""
     from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
