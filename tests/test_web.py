@@ -489,3 +489,30 @@ def test_serve_binds_loopback_unless_told_and_refuses_a_missing_store(tmp_path, 
     assert "已创建演示账号" not in res.output
     res = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "missing.db")])
     assert res.exit_code == 2 and "yinhuan db init" in res.output
+
+
+def test_the_self_check_workbook_uploads_into_the_form(app):
+    from pathlib import Path
+    book = Path(__file__).resolve().parents[1] / "examples" / "workbook" / "gm-ammonia-seafood.xlsx"
+    if not book.exists():
+        pytest.skip("no example workbook in this checkout")
+    import yaml
+    src = yaml.safe_load((book.parents[1] / "enterprises" / "gm-ammonia-seafood.yaml").read_text(encoding="utf-8"))
+    code = src["enterprise"]["credit_code"]
+    admin = Browser(app, "admin")
+    assert admin.post("/admin/users", {"username": "rc", "password": "long-enough", "role": "inspector",
+                                       "district": src["enterprise"]["district"]}).status_code == 302
+    b = Browser(app, "rc", "long-enough")
+    iid = b.start_inspection(code)
+    r = b.post(f"/inspections/{iid}/upload", {"file": (io.BytesIO(book.read_bytes()), "自查表.xlsx")},
+               content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)[:400]
+    form = app.extensions["yinhuan"]["inspections"].get(iid).form
+    assert form["p.name"] == src["enterprise"]["name"]
+    rid, ans = next(iter(src["answers"].items()))
+    assert form[f"a.{rid}.answer"] == ans["answer"]
+    # a workbook made for another checklist is refused, naming it
+    iid2 = b.start_inspection(code, checklist="gongmao-criteria-2023")
+    r = b.post(f"/inspections/{iid2}/upload", {"file": (io.BytesIO(book.read_bytes()), "自查表.xlsx")},
+               content_type="multipart/form-data")
+    assert r.status_code == 400 and "gongmao-2023" in r.get_data(as_text=True)
