@@ -326,7 +326,8 @@ def test_finish_freezes_findings_and_prints_pdfs(app, monkeypatch, tmp_path):
     r = b.post(f"/inspections/{iid}/finish", form | {"deadline": "2023年11月30日"})
     assert r.status_code == 302
     insp = app.extensions["yinhuan"]["inspections"].get(iid)
-    assert insp.status == "finished" and insp.finished["rulebook_version"] == inspect.rulebook_version()
+    from yinhuan.store.checkrun import rulebook_version
+    assert insp.status == "finished" and insp.finished["rulebook_version"] == rulebook_version()
     assert insp.finished["deadline"] == "2023-11-30"
     # rules edited later (simulated: the engine now says something else) do not change it
     monkeypatch.setattr(inspect, "findings_for", lambda *a, **k: pytest.fail("a finished inspection was re-run"))
@@ -432,7 +433,8 @@ def test_finishing_stores_the_inspection_and_its_hazards(app):
     with store.session() as s:
         insp = s.scalars(select(models.Inspection).order_by(models.Inspection.id.desc())).first()
         assert insp.checklist_id == "gongmao-full-2023" and insp.created_by == "huancui"
-        assert insp.rulebook_version and insp.enterprise.credit_code == HUANCUI_ENT
+        frozen_version = app.extensions["yinhuan"]["inspections"].get(iid).finished["rulebook_version"]
+        assert insp.rulebook_version == frozen_version and insp.enterprise.credit_code == HUANCUI_ENT
         stored = {(f.rule, f.status) for f in insp.findings}
     frozen = {(f["rule"], f["status"]) for f in app.extensions["yinhuan"]["inspections"].get(iid).finished["findings"]}
     assert stored == frozen

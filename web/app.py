@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from yinhuan.dates import BadDate, chinese_form, parse_date
 from yinhuan.errors import InputError, InputErrors
+from yinhuan.store.checkrun import rulebook_version
 
 from . import access, bureau, data as data_mod, inspect, pdf
 from .charts import bar_chart
@@ -329,7 +330,7 @@ def _routes(app: Flask, ctx: dict) -> None:
             abort(400, "不能存入数据库：" + exc.message)
         insp.status = "finished"
         insp.finished = {"evidence": out.evidence, "findings": out.findings, "as_of": out.as_of,
-                         "checklist": insp.checklist, "rulebook_version": inspect.rulebook_version(),
+                         "checklist": insp.checklist, "rulebook_version": rulebook_version(),
                          "finished_at": data_mod.now_iso(), "finished_by": g.user.username,
                          "deadline": deadline.isoformat(), "notice_no": f"{date.today():%Y}-{iid[:6]}"}
         insps.put(insp)

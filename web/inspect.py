@@ -6,17 +6,14 @@ findings for display (by clause, 不符合 first).
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
 from yinhuan.errors import InputError, InputErrors
 from yinhuan.evidence import from_data, from_document
 from yinhuan.findings import FAIL
 from yinhuan.loader import parse_text
-from yinhuan.resources import checklists_dir, rules_dir
 from yinhuan.session import open_runner
 
 from .forms import evidence_from_form
@@ -52,18 +49,6 @@ def judgement_items(checklist_id: str) -> list[dict]:
             out.append({"rule": r.id, "title": r.title, "question": r.check.get("question", r.title),
                         "clause": r.source_text, "guidance": r.check.get("guidance", "")})
     return out
-
-
-@lru_cache(maxsize=1)
-def rulebook_version() -> str:
-    """The content digest of the installed rules and checklists: recorded with every finished
-    inspection, so anyone can tell which rules produced its findings."""
-    h = hashlib.sha256()
-    for root in (rules_dir(), checklists_dir()):
-        for p in sorted(root.rglob("*.yaml")):
-            h.update(str(p.relative_to(root)).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()[:16]
 
 
 _RECORD = re.compile(r"^records\.(\w+)\[(\d+)\](?:\.(.+))?$")
