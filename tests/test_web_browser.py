@@ -120,9 +120,14 @@ def test_inspector_flow(server, browser, shots):
     drv.execute_script("arguments[0].open = true; arguments[0].scrollIntoView()", table)
     table.find_element(By.CSS_SELECTOR, ".add-row").click()
     row = table.find_elements(By.CSS_SELECTOR, "tbody tr")[-1]
-    row.find_element(By.CSS_SELECTOR, 'input[name$=".kind"]').send_keys("警示教育")
+    kind = row.find_element(By.CSS_SELECTOR, '[name$=".kind"]')
+    if kind.tag_name == "select":      # the closed vocabulary: a drop-down
+        from selenium.webdriver.support.ui import Select
+        Select(kind).select_by_visible_text("警示教育")
+    else:
+        kind.send_keys("警示教育")
     row.find_element(By.CSS_SELECTOR, 'input[name$=".date"]').send_keys("2023.06.06")
-    kind_name = row.find_element(By.CSS_SELECTOR, 'input[name$=".kind"]').get_attribute("name")
+    kind_name = kind.get_attribute("name")
     _wait(drv, lambda d: app.extensions["yinhuan"]["inspections"].get(iid).form.get(kind_name) == "警示教育")
     _wait(drv, lambda d: "已保存" in d.find_element(By.ID, "saved").text)
     drv.save_screenshot(str(shots / "2-inspection-live-findings.png"))
