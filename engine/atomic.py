@@ -150,23 +150,27 @@ class _Terminated(SystemExit):
     """SIGTERM during a write: leave through the cleanup path, with the shell's exit status."""
 
 
-@contextmanager
-def _signals_exit():
-    """While temporary files exist, SIGTERM raises (so `except BaseException` removes them)."""
+def _term_to_exit():
+    """Make SIGTERM raise (so cleanup code runs) until the returned function is called."""
     if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+        return lambda: None
     def on_term(signum, frame):
         raise _Terminated(128 + signum)
     try:
         previous = signal.signal(signal.SIGTERM, on_term)
     except (ValueError, OSError):
-        yield
-        return
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _signals_exit():
+    """While temporary files exist, SIGTERM raises (so `except BaseException` removes them)."""
+    restore = _term_to_exit()
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        restore()
 
 
 @contextmanager
@@ -204,9 +208,12 @@ class AtomicFile:
         self.target = Path(target)
         try:
             self.target.parent.mkdir(parents=True, exist_ok=True)
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent)
+            sweep(self.target)
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.target.name}.{os.getpid()}.", suffix=".tmp",
+                                            dir=self.target.parent)
         except OSError as exc:
             raise InputError(f"无法写入：{exc.strerror or exc}", str(self.target)) from None
+        self._restore = _term_to_exit()  # a SIGTERM mid-stream leaves through discard(), like Ctrl-C
         self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20)
 
     def write(self, text: str) -> None:
@@ -223,10 +230,12 @@ class AtomicFile:
             self.fh.close()
             mode = self.target.stat().st_mode & 0o777 if self.target.exists() else 0o666 & ~_umask()
             os.chmod(self.tmp, mode)
-            os.replace(self.tmp, self.target)
+            with _signals_held():
+                os.replace(self.tmp, self.target)
         except OSError as exc:
             self.discard()
             raise InputError(f"无法写入：{exc.strerror or exc}", str(self.target)) from None
+        self._restore()
         return self.target
 
     def discard(self) -> None:
@@ -235,3 +244,4 @@ class AtomicFile:
         except OSError:
             pass
         _unlink(self.tmp)
+        self._restore()

@@ -399,7 +399,9 @@ class _LazyServe(click.Command):
         self.params = [click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)]
 
     def invoke(self, ctx):
+        from .cli_text import localise
         from .web.cli import serve
+        localise(serve)
         return serve.main(list(ctx.params["args"]), prog_name="yinhuan serve", standalone_mode=False)
 
 

@@ -1,9 +1,10 @@
 """Property-based fuzzing of the CLI over mutated copies of the bundled examples (issue 12).
 
-Hypothesis mutates the evidence, ledger, activity and findings files of examples/ — bytes
-flipped, slices cut or repeated, hostile strings (NUL, lone surrogates, formulas, alias bombs,
-deep brackets, 5,000-digit numbers, dates out of range, lone CRs) spliced in — and runs the
-command a user would run on such a file. Whatever the file, the CLI must:
+Hypothesis mutates the evidence, ledger, activity and findings files of examples/ and some shipped
+rules — bytes flipped, slices cut or repeated, hostile strings (NUL, lone surrogates, formulas, alias
+bombs, deep brackets, 5,000-digit numbers, dates out of range, lone CRs) spliced in — and runs the
+command a user would run on such a file (check, tally, ledger check/export, rules lint). Whatever
+the file, the CLI must:
 
 - exit 0, 1 or 2, never with a traceback (an exception escaping the command);
 - on exit 2, leave no output file behind (outputs are written whole or not at all).
@@ -181,3 +182,17 @@ def test_installed_cli_in_a_memory_limited_process(case, tmp_path_factory):
     assert "Traceback" not in p.stderr and "MemoryError" not in p.stderr, p.stderr
     if p.returncode == 2:
         assert outputs(work / "out") == [], p.stderr
+
+
+RULES = sorted((REPO / "rules").rglob("*.yaml"))[::10]   # a spread of the shipped rules (every tenth file)
+
+
+@settings(FUZZ, max_examples=10 * SCALE)
+@given(case=mutated(RULES))
+def test_rules_lint_survives_a_mutated_rule(case, tmp_path_factory):
+    """Rule authors' files are input too: lint answers 0 or 2 with messages, never a traceback."""
+    name, data = case
+    work = tmp_path_factory.mktemp("rule")
+    (work / name).write_bytes(data)
+    code, msg = run(["rules", "lint", work / name])
+    assert code in (0, 2), msg

@@ -123,6 +123,31 @@ def test_killed_mid_write_leaves_no_temporary_file(tmp_path, sig):
     assert list(tmp_path.iterdir()) == [], err
 
 
+STREAM_CHILD = textwrap.dedent("""
+    import sys, time
+    from yinhuan import atomic
+    f = atomic.AtomicFile(sys.argv[1])      # how check streams --out (engine/batch.py)
+    f.write("first result")
+    try:
+        print("open", flush=True)
+        time.sleep(60)
+    except BaseException:
+        f.discard()
+        raise
+""")
+
+
+def test_streamed_output_killed_mid_run_leaves_no_temporary_file(tmp_path):
+    child = subprocess.Popen([sys.executable, "-c", STREAM_CHILD, str(tmp_path / "findings.json")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "open"
+    assert [p for p in tmp_path.iterdir() if atomic.is_temporary(p)]
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == [], err
+
+
 def test_stale_temporary_files_of_dead_processes_are_swept(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(dead.stdout)

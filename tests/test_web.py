@@ -8,14 +8,12 @@ import json
 import re
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from yinhuan.web import access, bureau, inspect
-from yinhuan.web.data import bureau_demo_inputs
-from yinhuan.web.security import LoginLimiter, hash_password, verify_password
+from yinhuan.web.data import bureau_demo_inputs, demo_files
+from yinhuan.web.security import LoginLimiter, check_login
 
 from web_helpers import HUANCUI_ENT, WENDENG_ENT, Browser, make_app
 
@@ -29,8 +27,9 @@ def app(tmp_path):
 
 
 def _hazard_of(app, district):
-    files = tuple(p for ps in app.extensions["yinhuan"]["bureau_inputs"].values() for p in ps if "/evidence/" in p)
-    return next(h for h in bureau.hazard_rows(files) if h["district"] == district)
+    from datetime import date
+    from yinhuan.store import service
+    return service.list_hazards(app.extensions["yinhuan"]["store"], as_of=date.today(), district=district)[0]
 
 
 def _finished(b: Browser, code=HUANCUI_ENT) -> str:
@@ -65,6 +64,8 @@ TABLE = [  # (endpoint, method, url, roles allowed)
     ("hazards", "GET", "/hazards", SIGNED),
     ("hazard", "GET", "/hazards/{hz}", SIGNED),
     ("hazard_move", "POST", "/hazards/{hz}/move", {I, AD}),
+    ("hazard_supervise", "POST", "/hazards/{hz}/supervise", {I, AD}),
+    ("hazard_extend", "POST", "/hazards/{hz}/extend", {AD}),
     ("admin_access", "GET", "/admin/access", {AD}),
     ("admin_users", "GET", "/admin/users", {AD}),
     ("admin_users", "POST", "/admin/users", {AD}),
@@ -88,7 +89,7 @@ def shared(tmp_path_factory):
     h = _hazard_of(app, "环翠区")
     return app, {"own": HUANCUI_ENT, "draft": owner.start_inspection(), "done": _finished(owner),
                  "metric": bureau.table(inputs, "gongmao-2023", "2023-06", False).data["columns"][0]["metric"],
-                 "hz": f"{h['credit_code']}/{h['id']}"}
+                 "hz": h["id"]}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -130,24 +131,26 @@ def test_huancui_inspector_cannot_read_or_change_wendeng(app, tmp_path):
     hc = Browser(app, "huancui")
     listing = hc.get("/enterprises").get_data(as_text=True)
     assert "威海环翠示例机械有限公司" in listing and "文登" not in listing
+    by_code = hc.get("/enterprises?q=91371002MA3YH000").get_data(as_text=True).split("<tbody>")[1]
+    assert "威海环翠示例机械有限公司" in by_code and "文登" not in by_code
     assert "文登" not in hc.get("/enterprises?q=文登").get_data(as_text=True).split("<tbody>")[1]
     assert "文登" not in hc.get("/hazards").get_data(as_text=True).split("<tbody>")[1]
     assert "文登" not in hc.get("/hazards?district=文登区").get_data(as_text=True).split("<tbody>")[1]
     for url in (f"/enterprises/{WENDENG_ENT}", f"/inspections/{w_draft}", f"/inspections/{w_done}",
                 f"/inspections/{w_done}/record.pdf", f"/inspections/{w_done}/notice.pdf",
-                f"/hazards/{wh['credit_code']}/{wh['id']}", "/bureau/tables", "/bureau/tables/download",
+                f"/hazards/{wh['id']}", "/bureau/tables", "/bureau/tables/download",
                 "/bureau/charts", "/admin/access"):
         assert hc.get(url).status_code == 403, url
     evil = {"p.name": "篡改", "p.district": "环翠区", "deadline": "2023-12-31"}
     for url in (f"/enterprises/{WENDENG_ENT}/inspections", f"/inspections/{w_draft}/save",
-                f"/inspections/{w_draft}/finish", f"/hazards/{wh['credit_code']}/{wh['id']}/move"):
+                f"/inspections/{w_draft}/finish", f"/hazards/{wh['id']}/move", f"/hazards/{wh['id']}/supervise"):
         assert hc.post(url, evil | {"checklist": "gongmao-2023", "mode": "部门检查"}).status_code == 403, url
     r = hc.post(f"/inspections/{w_draft}/upload",
                 {"file": (io.BytesIO(b"yinhuan_evidence: 1\n"), "x.yaml")}, content_type="multipart/form-data")
     assert r.status_code == 403
     # and an upload into one's own inspection cannot smuggle in the other district's enterprise
     own = hc.start_inspection(HUANCUI_ENT)
-    other = Path(app.extensions["yinhuan"]["enterprises"].get(WENDENG_ENT).source).read_bytes()
+    other = next(p for p in demo_files() if WENDENG_ENT in p.read_text(encoding="utf-8")).read_bytes()
     r = hc.post(f"/inspections/{own}/upload", {"file": (io.BytesIO(other), "w.yaml")},
                 content_type="multipart/form-data")
     assert r.status_code == 400 and "不一致" in r.get_data(as_text=True)
@@ -186,10 +189,22 @@ def test_cookie_is_httponly_and_samesite(app):
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
 
 
-def test_passwords_are_salted_scrypt():
-    a, b = hash_password("correct horse"), hash_password("correct horse")
-    assert a != b and a.startswith("scrypt$")
-    assert verify_password("correct horse", a) and not verify_password("wrong", a)
+def test_accounts_live_in_the_store_with_salted_scrypt(app):
+    admin = Browser(app, "admin")
+    r = admin.post("/admin/users", {"username": "rongcheng", "password": "long-enough", "role": "inspector",
+                                    "district": "荣成市", "name": "荣成检查员"})
+    assert r.status_code == 302
+    accounts = app.extensions["yinhuan"]["accounts"]
+    u, other = accounts.get("rongcheng"), accounts.get("huancui")
+    assert u.district == "荣成市" and u.password_hash.startswith("scrypt$")
+    assert u.password_hash.split("$")[4] != other.password_hash.split("$")[4]      # salted
+    assert check_login("long-enough", u.password_hash) and not check_login("wrong", u.password_hash)
+    assert not check_login("long-enough", None)
+    assert Browser(app, "rongcheng", "long-enough").get("/enterprises").status_code == 200
+    for bad in ({"role": "inspector", "district": ""}, {"password": "short"}, {"role": "root"},
+                {"username": "rongcheng"}):
+        form = {"username": "x1", "password": "long-enough", "role": "viewer", "district": ""} | bad
+        assert admin.post("/admin/users", form).status_code == 400, bad
 
 
 def test_login_is_rate_limited(app):
@@ -283,7 +298,7 @@ def test_no_js_save_redirects_and_keeps_everything(app):
 def test_upload_uses_the_safe_loader_and_limits_size(app):
     b = Browser(app, "huancui")
     iid = b.start_inspection()
-    src = Path(app.extensions["yinhuan"]["enterprises"].get(HUANCUI_ENT).source)
+    src = next(p for p in demo_files() if HUANCUI_ENT in p.read_text(encoding="utf-8"))
     r = b.post(f"/inspections/{iid}/upload", {"file": (io.BytesIO(src.read_bytes()), "e.yaml")},
                content_type="multipart/form-data")
     assert r.status_code == 302
@@ -297,6 +312,10 @@ def test_upload_uses_the_safe_loader_and_limits_size(app):
     r = b.post(f"/inspections/{iid}/upload", {"file": (io.BytesIO(b"MZ"), "x.exe")},
                content_type="multipart/form-data")
     assert r.status_code == 400
+    r = b.post(f"/inspections/{iid}/upload", {"file": (io.BytesIO(b"not a zip"), "self-check.xlsx")},
+               content_type="multipart/form-data")
+    assert r.status_code == 400 and "self-check.xlsx" in r.get_data(as_text=True) or "工作簿" in r.get_data(as_text=True)
+    assert "Traceback" not in r.get_data(as_text=True)
 
 
 def test_finish_freezes_findings_and_prints_pdfs(app, monkeypatch, tmp_path):
@@ -307,7 +326,8 @@ def test_finish_freezes_findings_and_prints_pdfs(app, monkeypatch, tmp_path):
     r = b.post(f"/inspections/{iid}/finish", form | {"deadline": "2023年11月30日"})
     assert r.status_code == 302
     insp = app.extensions["yinhuan"]["inspections"].get(iid)
-    assert insp.status == "finished" and insp.finished["rulebook_version"] == inspect.rulebook_version()
+    from yinhuan.store.checkrun import rulebook_version
+    assert insp.status == "finished" and insp.finished["rulebook_version"] == rulebook_version()
     assert insp.finished["deadline"] == "2023-11-30"
     # rules edited later (simulated: the engine now says something else) do not change it
     monkeypatch.setattr(inspect, "findings_for", lambda *a, **k: pytest.fail("a finished inspection was re-run"))
@@ -379,7 +399,8 @@ def test_workbook_download_and_charts(app):
     wb = openpyxl.load_workbook(io.BytesIO(r.data))
     assert wb.sheetnames
     page = b.get("/bureau/charts").get_data(as_text=True)
-    assert page.count("<svg") == 3 and "每月发现与整改" in page and "挂牌督办" in page
+    assert page.count("<svg") == 4 and "每月发现与整改" in page and "挂牌督办" in page
+    assert "尚未检查的重点企业" in page and "文登区宏钢特钢有限公司" in page     # 钢铁: a key enterprise
     assert b.get("/bureau/tables?period=1999-01").status_code == 400
     assert b.get("/bureau/tables/explain?metric=nope").status_code == 404
 
@@ -391,3 +412,109 @@ def test_hazard_filters(app):
     assert all_rows > 0 and listed <= all_rows
     only = b.get("/hazards?district=环翠区").get_data(as_text=True).split("<tbody>")[1]
     assert "文登" not in only
+
+
+# ---- the store: finished inspections and the hazard lifecycle ----------------------------------------
+
+def test_finishing_stores_the_inspection_and_its_hazards(app):
+    from sqlalchemy import func, select
+    from yinhuan.store import models
+    store = app.extensions["yinhuan"]["store"]
+
+    def count(model):
+        with store.session() as s:
+            return s.scalar(select(func.count()).select_from(model))
+    before = count(models.Inspection)
+    b = Browser(app, "huancui")
+    iid = b.start_inspection(checklist="gongmao-full-2023")
+    form = dict(app.extensions["yinhuan"]["inspections"].get(iid).form) | {"i.date": "2023-10-12"}
+    assert b.post(f"/inspections/{iid}/finish", form | {"deadline": "2023-11-30"}).status_code == 302
+    assert count(models.Inspection) == before + 1
+    with store.session() as s:
+        insp = s.scalars(select(models.Inspection).order_by(models.Inspection.id.desc())).first()
+        assert insp.checklist_id == "gongmao-full-2023" and insp.created_by == "huancui"
+        frozen_version = app.extensions["yinhuan"]["inspections"].get(iid).finished["rulebook_version"]
+        assert insp.rulebook_version == frozen_version and insp.enterprise.credit_code == HUANCUI_ENT
+        stored = {(f.rule, f.status) for f in insp.findings}
+    frozen = {(f["rule"], f["status"]) for f in app.extensions["yinhuan"]["inspections"].get(iid).finished["findings"]}
+    assert stored == frozen
+
+
+def test_hazard_lifecycle_through_the_store(app):
+    from datetime import date
+    from yinhuan.store import service
+    hz = service.list_hazards(app.extensions["yinhuan"]["store"], as_of=date.today(), district="环翠区")
+    done = next(h for h in hz if h["state"] == "已整改(待验收)")
+    open_ = next(h for h in hz if h["state"] == "整改中")
+    hc, admin = Browser(app, "huancui"), Browser(app, "admin")
+    # 销号 needs both signatures: refused with the store's reason, shown on the hazard's page
+    r = hc.post(f"/hazards/{done['id']}/move", {"to": "已销号", "on": "2023-08-01", "note": "现场验收合格"})
+    assert r.status_code == 400 and "主要负责人和安全总监签字" in r.get_data(as_text=True)
+    r = hc.post(f"/hazards/{done['id']}/move", {"to": "已销号", "on": "2023-08-01", "note": "现场验收合格",
+                                                "principal": "高建平", "safety_director": "林涛"})
+    assert r.status_code == 302
+    page = hc.get(f"/hazards/{done['id']}").get_data(as_text=True)
+    assert "已销号" in page and "高建平" in page and "现场验收合格" in page and "huancui" in page
+    # 延期 is the bureau's: an inspector is refused at the gate, an admin needs a reason
+    hid = open_["id"]
+    assert hc.post(f"/hazards/{hid}/extend", {"new_deadline": "2024-01-31", "reason": "x", "on": "2023-07-02"}
+                   ).status_code == 403
+    r = admin.post(f"/hazards/{hid}/extend", {"new_deadline": "2024-01-31", "reason": "", "on": "2023-07-02"})
+    assert r.status_code == 400 and "理由" in r.get_data(as_text=True)
+    assert admin.post(f"/hazards/{hid}/extend", {"new_deadline": "2024-01-31", "reason": "设备到货延迟",
+                                                 "on": "2023-07-02"}).status_code == 302
+    page = admin.get(f"/hazards/{hid}").get_data(as_text=True)
+    assert "设备到货延迟" in page and "2024年1月31日" in page
+    assert admin.post(f"/hazards/{hid}/move", {"to": "已整改(待验收)", "on": "不是日期"}).status_code == 400
+    # the list filters go to the store's query
+    listed = admin.get("/hazards?listed=1").get_data(as_text=True)
+    assert listed.count('href="/hazards/') == sum(1 for h in service.list_hazards(
+        app.extensions["yinhuan"]["store"], as_of=date.today(), listed=True))
+
+
+# ---- yinhuan serve -------------------------------------------------------------------------------------
+
+def test_serve_binds_loopback_unless_told_and_refuses_a_missing_store(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    import werkzeug.serving
+    from yinhuan.cli import main
+    seen = {}
+    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda host, port, app, **kw: seen.update(
+        host=host, port=port, debugger=kw.get("use_debugger")))
+    db = str(tmp_path / "demo.db")
+    res = CliRunner().invoke(main, ["serve", "--demo", "--db", db])
+    assert res.exit_code == 0, res.output
+    assert seen == {"host": "127.0.0.1", "port": 8000, "debugger": False}
+    assert "huancui" in res.output
+    res = CliRunner().invoke(main, ["serve", "--db", db, "--host", "0.0.0.0", "--port", "9000"])
+    assert res.exit_code == 0 and seen["host"] == "0.0.0.0" and seen["port"] == 9000
+    assert "已创建演示账号" not in res.output
+    res = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "missing.db")])
+    assert res.exit_code == 2 and "yinhuan db init" in res.output
+
+
+def test_the_self_check_workbook_uploads_into_the_form(app):
+    from pathlib import Path
+    book = Path(__file__).resolve().parents[1] / "examples" / "workbook" / "gm-ammonia-seafood.xlsx"
+    if not book.exists():
+        pytest.skip("no example workbook in this checkout")
+    import yaml
+    src = yaml.safe_load((book.parents[1] / "enterprises" / "gm-ammonia-seafood.yaml").read_text(encoding="utf-8"))
+    code = src["enterprise"]["credit_code"]
+    admin = Browser(app, "admin")
+    assert admin.post("/admin/users", {"username": "rc", "password": "long-enough", "role": "inspector",
+                                       "district": src["enterprise"]["district"]}).status_code == 302
+    b = Browser(app, "rc", "long-enough")
+    iid = b.start_inspection(code)
+    r = b.post(f"/inspections/{iid}/upload", {"file": (io.BytesIO(book.read_bytes()), "自查表.xlsx")},
+               content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)[:400]
+    form = app.extensions["yinhuan"]["inspections"].get(iid).form
+    assert form["p.name"] == src["enterprise"]["name"]
+    rid, ans = next(iter(src["answers"].items()))
+    assert form[f"a.{rid}.answer"] == ans["answer"]
+    # a workbook made for another checklist is refused, naming it
+    iid2 = b.start_inspection(code, checklist="gongmao-criteria-2023")
+    r = b.post(f"/inspections/{iid2}/upload", {"file": (io.BytesIO(book.read_bytes()), "自查表.xlsx")},
+               content_type="multipart/form-data")
+    assert r.status_code == 400 and "gongmao-2023" in r.get_data(as_text=True)

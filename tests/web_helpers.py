@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from yinhuan.web.app import create_app
-from yinhuan.web.cli import DEMO_PASSWORD, seed_demo_accounts
+from yinhuan.web.cli import DEMO_PASSWORD, import_demo, seed_demo_accounts
 
 HUANCUI_ENT = "91371002MA3YH0001P"     # 威海环翠示例机械有限公司, 环翠区
 WENDENG_ENT = "91371003MA3YW0001B"     # 威海文登示例铸造有限公司, 文登区
@@ -13,20 +13,25 @@ _TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
 def make_app(tmp_path, **kw):
-    app = create_app(tmp_path / "state", **kw)
+    from yinhuan.store import db
+    store = str(tmp_path / "yinhuan.db")
+    db.upgrade(store)
+    app = create_app(tmp_path / "state", db=store, **kw)
     seed_demo_accounts(app.extensions["yinhuan"]["accounts"])
+    problems = [line for line in import_demo(app.extensions["yinhuan"]["store"]) if line.startswith("未导入")]
+    assert not problems, problems
     return app
 
 
 class Browser:
     """A test client that reads the CSRF token from each page, as the real forms do."""
 
-    def __init__(self, app, user: str | None = None):
+    def __init__(self, app, user: str | None = None, password: str = DEMO_PASSWORD):
         self.c = app.test_client()
         self.token = ""
         self.get("/login")
         if user:
-            r = self.post("/login", {"username": user, "password": DEMO_PASSWORD})
+            r = self.post("/login", {"username": user, "password": password})
             assert r.status_code == 302, r.text
             self.get("/account")
 

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from yinhuan.dates import BadDate, chinese_form, parse_date
 from yinhuan.errors import InputError, InputErrors
+from yinhuan.store.checkrun import rulebook_version
 
 from . import access, bureau, data as data_mod, inspect, pdf
 from .charts import bar_chart
@@ -29,8 +30,9 @@ from .security import LoginLimiter, check_login, new_csrf_token, same_token
 log = logging.getLogger("yinhuan.web")
 
 
-def create_app(state_dir: str | Path | None = None, *, db: str | None = None, evidence_files=None,
-               bureau_inputs=None, secret_key: str | None = None, login_limit: int = 5) -> Flask:
+def create_app(state_dir: str | Path | None = None, *, db: str | None = None, bureau_inputs=None, secret_key: str | None = None, login_limit: int = 5) -> Flask:
+    from yinhuan.store import db as store_db
+    store = store_db.connect(db)        # refuses a missing or old store, naming the command that fixes it
     app = Flask(__name__)
     state = Path(state_dir) if state_dir else data_mod.default_state_dir(db)
     state.mkdir(parents=True, exist_ok=True)
@@ -47,8 +49,9 @@ def create_app(state_dir: str | Path | None = None, *, db: str | None = None, ev
     )
     app.extensions["yinhuan"] = ctx = {
         "state": state,
-        "accounts": data_mod.Accounts(state),
-        "enterprises": data_mod.Enterprises([Path(p) for p in evidence_files] if evidence_files else None),
+        "store": store,
+        "accounts": data_mod.Accounts(store),
+        "enterprises": data_mod.StoreEnterprises(store),
         "inspections": data_mod.Inspections(state),
         "bureau_inputs": {k: tuple(str(p) for p in v)
                           for k, v in (bureau_inputs or data_mod.bureau_demo_inputs()).items()},
@@ -96,6 +99,7 @@ def _routes(app: Flask, ctx: dict) -> None:
     accounts: data_mod.Accounts = ctx["accounts"]
     ents: data_mod.Enterprises = ctx["enterprises"]
     insps: data_mod.Inspections = ctx["inspections"]
+    store = ctx["store"]
 
     @app.before_request
     def _gate():
@@ -116,7 +120,7 @@ def _routes(app: Flask, ctx: dict) -> None:
         if not d.allowed:
             _refused(d, role)
             if g.user is None and request.method == "GET":
-                return redirect(url_for("login", next=request.full_path))
+                return redirect(url_for("login", next=request.full_path.rstrip("?")))
             abort(403)
 
     def _refused(d: access.Decision, role: str):
@@ -199,7 +203,9 @@ def _routes(app: Flask, ctx: dict) -> None:
     @app.get("/enterprises/<code>")
     def enterprise(code):
         e = _enterprise(code)
+        from yinhuan.key_enterprise import key_enterprise
         return render_template("enterprise.html", e=e, checklists=inspect.checklists_for(e.sector),
+                               key=key_enterprise(e.profile).label,
                                inspections=insps.of_enterprise(code))
 
     @app.post("/enterprises/<code>/inspections")
@@ -257,6 +263,10 @@ def _routes(app: Flask, ctx: dict) -> None:
 
     @app.post("/inspections/<iid>/save")
     def inspection_save(iid):
+        with insps.editing(iid):
+            return _inspection_save(iid)
+
+    def _inspection_save(iid):
         insp = _draft(iid)
         _keep(insp, form_from_request(request.form.to_dict(flat=False)))
         out = _outcome(insp)
@@ -268,12 +278,16 @@ def _routes(app: Flask, ctx: dict) -> None:
 
     @app.post("/inspections/<iid>/upload")
     def inspection_upload(iid):
+        with insps.editing(iid):
+            return _inspection_upload(iid)
+
+    def _inspection_upload(iid):
         insp = _draft(iid)
         f = request.files.get("file")
         if f is None or not f.filename:
             abort(400, "请选择要上传的文件")
         try:
-            loaded = inspect.load_upload(f.read(inspect.MAX_UPLOAD + 1), f.filename)
+            loaded, warnings = inspect.load_upload(f.read(inspect.MAX_UPLOAD + 1), f.filename, insp.checklist)
         except InputError as exc:
             errs = exc.errors if isinstance(exc, InputErrors) else [exc]
             return render_template("error.html", code=400, title="文件不能使用",
@@ -286,10 +300,16 @@ def _routes(app: Flask, ctx: dict) -> None:
             form.update({k: v for k, v in insp.form.items() if k.startswith("i.")})
         _keep(insp, form, extra)
         flash(f"已读入 {f.filename}")
+        for w in warnings:
+            flash(w)
         return redirect(url_for("inspection", iid=iid))
 
     @app.post("/inspections/<iid>/finish")
     def inspection_finish(iid):
+        with insps.editing(iid):
+            return _inspection_finish(iid)
+
+    def _inspection_finish(iid):
         insp = _draft(iid)
         if any(k.startswith(("p.", "i.", "r.", "a.", "s.")) for k in request.form):
             _keep(insp, form_from_request(request.form.to_dict(flat=False)))   # what was typed last
@@ -300,9 +320,17 @@ def _routes(app: Flask, ctx: dict) -> None:
         out = inspect.findings_for(insp.form, insp.extra, insp.checklist)
         if out.problems:
             abort(400, "证据还有错误，不能完成检查：" + "；".join(p["message"] for p in out.problems))
+        meta = out.evidence.get("inspection") or {}
+        if not meta.get("date") or not meta.get("mode"):
+            abort(400, "完成检查须填写检查日期和检查方式")
+        try:   # into the store, as `check --db` stores a run: inspection, findings, hazards into the lifecycle
+            inspect.store_finished(store, insps.dir / f"{iid}.evidence.yaml", out.evidence, insp.checklist,
+                                   g.user.username)
+        except InputError as exc:
+            abort(400, "不能存入数据库：" + exc.message)
         insp.status = "finished"
         insp.finished = {"evidence": out.evidence, "findings": out.findings, "as_of": out.as_of,
-                         "checklist": insp.checklist, "rulebook_version": inspect.rulebook_version(),
+                         "checklist": insp.checklist, "rulebook_version": rulebook_version(),
                          "finished_at": data_mod.now_iso(), "finished_by": g.user.username,
                          "deadline": deadline.isoformat(), "notice_no": f"{date.today():%Y}-{iid[:6]}"}
         insps.put(insp)
@@ -362,59 +390,81 @@ def _routes(app: Flask, ctx: dict) -> None:
         return send_file(io.BytesIO(body), download_name=name, as_attachment=True,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-    def _hazards():
-        extra = []
-        for insp in insps.all():
-            if insp.status != "finished":
-                continue
-            for f in inspect.major_hazards(insp.finished["findings"]):
-                extra.append({"credit_code": insp.credit_code, "enterprise": insp.enterprise,
-                              "district": insp.district, "id": f"{insp.id[:6]}-{f['rule']}",
-                              "description": f["title"], "found_on": parse_date(insp.finished["as_of"]),
-                              "found_by": insp.mode, "basis": f.get("basis") or f["source"],
-                              "deadline": parse_date(insp.finished["deadline"]), "status": "未整改",
-                              "rectified_on": None, "listed_by": "", "listed_level": "", "responsible": "",
-                              "measures": f.get("remedy", ""), "source": f"网页检查 {insp.id}", "history": []})
-        files = tuple(p for paths in ctx["bureau_inputs"].values() for p in paths
-                      if p.endswith((".yaml", ".yml")) and "/evidence/" in p)
-        return bureau.hazard_rows(files, extra)
+    # ---- hazards: the store's lifecycle, through its service functions (the CLI's own rules) ---------
+
+    def _hazard_list(**filters) -> list[dict]:
+        from yinhuan.store import service
+        return service.list_hazards(store, as_of=date.today(), **filters)
 
     @app.get("/hazards")
     def hazards():
-        rows = _hazards()
-        scope = _scope()
-        if scope:
-            rows = [h for h in rows if h["district"] == scope]
+        from yinhuan.store.models import STATES
         on = date.today()
         f = {k: request.args.get(k, "") for k in ("district", "state", "overdue", "listed", "q")}
-        if f["district"]:
-            rows = [h for h in rows if h["district"] == f["district"]]
-        if f["state"]:
-            rows = [h for h in rows if h["status"] == f["state"]]
-        if f["overdue"]:
-            rows = [h for h in rows if bureau.overdue(h, on)]
-        if f["listed"]:
-            rows = [h for h in rows if h["listed_by"]]
-        if f["q"]:
-            rows = [h for h in rows if f["q"] in h["enterprise"] or f["q"] in h["credit_code"]]
-        return render_template("hazards.html", rows=rows, f=f, on=on, overdue=bureau.overdue,
-                               districts=sorted({h["district"] for h in _hazards()}))
+        if f["state"] and f["state"] not in STATES:
+            abort(400, "未知的隐患状态")
+        rows = _hazard_list(district=_scope() or f["district"] or None, state=f["state"] or None,
+                            overdue_on=on if f["overdue"] else None, listed=True if f["listed"] else None,
+                            enterprise=f["q"].strip() or None)
+        return render_template("hazards.html", rows=rows, f=f, states=STATES, districts=ents.districts())
 
-    def _hazard(code, hid):
-        h = next((h for h in _hazards() if h["credit_code"] == code and h["id"] == hid), None)
-        if h is None:
+    def _hazard(hid: int) -> dict:
+        from yinhuan.store import service
+        try:
+            shown = service.show_hazard(store, hid, date.today())
+        except InputError:
             abort(404)
-        _own(h["district"])
-        return h
+        _own(shown["hazard"]["district"])
+        return shown
 
-    @app.get("/hazards/<code>/<hid>")
-    def hazard(code, hid):
-        return render_template("hazard.html", h=_hazard(code, hid), on=date.today(), overdue=bureau.overdue)
+    @app.get("/hazards/<int:hid>")
+    def hazard(hid):
+        from yinhuan.store.models import STATES
+        return render_template("hazard.html", shown=_hazard(hid), states=STATES, today=date.today().isoformat())
 
-    @app.post("/hazards/<code>/<hid>/move")
-    def hazard_move(code, hid):
-        _hazard(code, hid)
-        abort(400, "隐患状态流转需要数据库（yinhuan db init）：本服务未连接数据库")
+    def _day(name: str, required: bool = True) -> date | None:
+        text = request.form.get(name, "").strip()
+        if not text and not required:
+            return None
+        try:
+            return parse_date(text)
+        except BadDate as exc:
+            raise InputError(str(exc), field=name) from None
+
+    def _act(hid: int, action) -> Response:
+        """Run one lifecycle action; a refusal (the store's own message) is shown on the hazard's page."""
+        _hazard(hid)
+        try:
+            action()
+        except InputError as exc:
+            from yinhuan.store.models import STATES
+            return render_template("hazard.html", shown=_hazard(hid), states=STATES, error=exc.message,
+                                   today=date.today().isoformat()), 400
+        flash("已保存")
+        return redirect(url_for("hazard", hid=hid))
+
+    @app.post("/hazards/<int:hid>/move")
+    def hazard_move(hid):
+        from yinhuan.store import service
+        fv = request.form.get
+        return _act(hid, lambda: service.move_hazard(
+            store, g.user.username, hid, fv("to", ""), _day("on"), note=fv("note", "").strip(),
+            rectified_on=_day("rectified_on", False),
+            signatures={"主要负责人": fv("principal", ""), "安全总监": fv("safety_director", "")},
+            five={"responsible": fv("responsible", ""), "measures": fv("measures", ""), "funds": fv("funds", ""),
+                  "plan": fv("plan", ""), "deadline": _day("deadline", False)}))
+
+    @app.post("/hazards/<int:hid>/extend")
+    def hazard_extend(hid):
+        from yinhuan.store import service
+        return _act(hid, lambda: service.extend_hazard(store, g.user.username, hid, _day("new_deadline"),
+                                                       request.form.get("reason", ""), _day("on")))
+
+    @app.post("/hazards/<int:hid>/supervise")
+    def hazard_supervise(hid):
+        from yinhuan.store import service
+        return _act(hid, lambda: service.supervise_hazard(store, g.user.username, hid, request.form.get("unit", ""),
+                                                          request.form.get("level", "部门"), _day("on")))
 
     @app.get("/bureau/charts")
     def charts():
@@ -427,17 +477,31 @@ def _routes(app: Flask, ctx: dict) -> None:
         districts = [r["district"] for r in rows]
         svg_counter = bar_chart(f"{col['title']}（累计至 {period}）", districts,
                                 [(col["part"], [float(r["values"][col["metric"]] or 0) for r in rows])])
-        hz = _hazards()
+        hz = _hazard_list()
         months, found, fixed = bureau.per_month(hz)
         svg_months = bar_chart("重大事故隐患：每月发现与整改", months, [("发现", found), ("整改", fixed)], "项")
-        on = date.today()
         ds = sorted({h["district"] for h in hz})
         svg_overdue = bar_chart("逾期未整改与挂牌督办的隐患", ds, [
-            ("逾期未整改", [sum(1 for h in hz if h["district"] == d and bureau.overdue(h, on)) for d in ds]),
+            ("逾期未整改", [sum(1 for h in hz if h["district"] == d and h["overdue"]) for d in ds]),
             ("挂牌督办", [sum(1 for h in hz if h["district"] == d and h["listed_by"]) for d in ds])], "项")
-        return render_template("charts.html", charts=[svg_counter, svg_months, svg_overdue], cols=cols,
+        plan = _plan_progress()
+        svg_plan = bar_chart("部门精准执法：应全覆盖检查的企业（8月1日–11月30日）", plan["districts"], [
+            ("已检查", [plan["done"][d] for d in plan["districts"]]),
+            ("尚未检查", [plan["todo"][d] for d in plan["districts"]])], "家")
+        return render_template("charts.html", charts=[svg_counter, svg_months, svg_overdue, svg_plan], cols=cols,
+                               plan=plan,
                                metric=col["metric"], checklist=checklist, period=period,
                                choices=bureau.TABLE_CHECKLISTS)
+
+    def _plan_progress() -> dict:
+        """The plan's progress, as `yinhuan plan show` computes it (yinhuan.store.plan)."""
+        from yinhuan.store import plan as plan_mod
+        rows = [p for p in plan_mod.enterprises(store, plan_mod.WINDOW, date.today()) if plan_mod.must_inspect(p)]
+        districts = sorted({p.district for p in rows})
+        return {"districts": districts, "window": plan_mod.WINDOW,
+                "done": {d: sum(1 for p in rows if p.district == d and p.inspected_on) for d in districts},
+                "todo": {d: sum(1 for p in rows if p.district == d and not p.inspected_on) for d in districts},
+                "missing": [p for p in rows if not p.inspected_on]}
 
     # ---- administration -----------------------------------------------------------------------
 
@@ -485,8 +549,8 @@ def _routes(app: Flask, ctx: dict) -> None:
             i = insps.get(args["iid"])
             return i.district if i else None
         if "hid" in args:
-            h = next((h for h in _hazards() if h["credit_code"] == args["code"] and h["id"] == args["hid"]), None)
-            return h["district"] if h else None
+            h = _hazard_list()
+            return next((x["district"] for x in h if x["id"] == args["hid"]), None)
         return None
 
     @app.route("/admin/users", methods=["GET", "POST"])
@@ -494,12 +558,12 @@ def _routes(app: Flask, ctx: dict) -> None:
         error = None
         if request.method == "POST":
             try:
-                accounts.add(request.form.get("username", "").strip(), request.form.get("password", ""),
+                accounts.add(g.user.username, request.form.get("username", ""), request.form.get("password", ""),
                              request.form.get("role", ""), request.form.get("district", "").strip() or None,
                              request.form.get("name", "").strip())
                 flash("账号已创建")
                 return redirect(url_for("admin_users"))
-            except ValueError as exc:
-                error = str(exc)
+            except InputError as exc:
+                error = exc.message
         return render_template("admin_users.html", users=accounts.all(), error=error, roles=access.ROLES,
                                districts=ents.districts()), (400 if error else 200)

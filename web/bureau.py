@@ -8,7 +8,6 @@ workbook `tally` writes). Nothing is counted here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
 from yinhuan.reports import layouts
@@ -60,29 +59,6 @@ def workbook(inputs: tuple, checklist: str, period: str, cumulative: bool) -> tu
     t, hazards = _tally(inputs, checklist, period, cumulative)
     out = render_tally(t, hazards, ("xlsx",))
     return next(iter(out.items()))
-
-
-def district_of_hazard(h) -> str:
-    return h.district
-
-
-def hazard_rows(evidence_files: tuple, extra: list[dict] = ()) -> list[dict]:
-    """Hazards of the enterprises' ledgers (deduplicated as `tally` does), as plain dicts."""
-    from yinhuan.evidence import load_evidence
-    from yinhuan.reports.hazards import merge
-    out = []
-    for h in merge([load_evidence(f) for f in evidence_files]):
-        out.append({"credit_code": h.credit_code, "enterprise": h.enterprise, "district": h.district,
-                    "id": h.id, "description": h.description, "found_on": h.found_on, "found_by": h.found_by,
-                    "basis": h.basis or h.criterion, "deadline": h.deadline, "status": h.status or "未整改",
-                    "rectified_on": h.rectified_on, "listed_by": h.listed_by, "listed_level": h.listed_level,
-                    "responsible": h.responsible, "measures": h.measures, "source": h.where, "history": []})
-    out.extend(extra)
-    return out
-
-
-def overdue(h: dict, on: date) -> bool:
-    return h["status"] != "已整改" and h.get("deadline") is not None and h["deadline"] < on
 
 
 def per_month(hazards: list[dict]) -> tuple[list[str], list[float], list[float]]:

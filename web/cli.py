@@ -11,32 +11,47 @@ DEMO_ACCOUNTS = (("huancui", "inspector", "环翠区", "孔令军"), ("wendeng",
 
 
 def seed_demo_accounts(accounts) -> list[str]:
-    """The demo's four accounts, created once (never overwriting a changed password)."""
+    """The demo's four accounts in the store, created once (never overwriting a changed password)."""
     made = []
     for username, role, district, name in DEMO_ACCOUNTS:
         if accounts.get(username) is None:
-            accounts.add(username, DEMO_PASSWORD, role, district, name)
+            accounts.add("demo", username, DEMO_PASSWORD, role, district, name)
             made.append(username)
     return made
+
+
+def import_demo(store) -> list[str]:
+    """The bundled enterprises and the bureau example into the store, as `yinhuan import` would
+    (idempotent: a second start changes nothing)."""
+    from yinhuan.store import service
+    from .data import demo_files
+    reports, refused = service.import_files(store, [str(p) for p in demo_files()], "demo")
+    return [r.line() for r in reports if not r.unchanged] + [f"未导入：{e}" for e in refused]
 
 
 @click.command("serve", help="启动网页版（检查人员录入与判定，应急管理局调度表、图表和隐患）。")
 @click.option("--db", default="yinhuan.db", show_default=True, help="数据库（SQLite 文件或 postgresql://…）")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；只有明确指定才对外开放")
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=int, help="端口")
 @click.option("--demo", is_flag=True, help="使用随包示例数据，并创建演示账号（密码 yinhuan-demo）")
 @click.option("--state", "state_dir", default=None, help="网页版自己的数据目录（默认：数据库文件旁的 *.web/）")
 def serve(db, host, port, demo, state_dir):
+    from yinhuan.store import db as store_db
     from .app import create_app
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if demo:
+        store_db.upgrade(db)     # the demo's store: created, or brought up to date (never emptied)
     app = create_app(state_dir, db=db)
     accounts = app.extensions["yinhuan"]["accounts"]
     if demo:
         made = seed_demo_accounts(accounts)
         if made:
             click.echo(f"已创建演示账号：{'、'.join(made)}（密码 {DEMO_PASSWORD}）")
+        for line in import_demo(app.extensions["yinhuan"]["store"]):
+            click.echo(line)
     if not accounts.all():
-        click.echo("尚无账号：加 --demo 创建演示账号", err=True)
+        click.echo("尚无账号：用 yinhuan users add 创建，或加 --demo 创建演示账号", err=True)
     click.echo(f"网页版：http://{host}:{port}/  （Ctrl+C 停止）")
     from werkzeug.serving import run_simple
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

@@ -24,7 +24,7 @@ from pathlib import Path
 from yinhuan.atomic import write_bytes
 from yinhuan.resources import examples_dir
 
-from .security import hash_password
+from yinhuan.errors import InputError
 
 
 @dataclass
@@ -37,40 +37,42 @@ class User:
 
 
 class Accounts:
-    """Accounts in `users.json` of the state folder."""
+    """The accounts of the store (yinhuan.store.users: the `users` table, scrypt hashes), as the
+    web app needs them. Writes go through the store's functions, so each is an audited event."""
 
-    def __init__(self, state_dir: Path):
-        self.path = Path(state_dir) / "users.json"
-        self._lock = threading.Lock()
+    def __init__(self, store):
+        self.store = store
 
-    def _read(self) -> dict[str, dict]:
-        if not self.path.exists():
-            return {}
-        return json.loads(self.path.read_text(encoding="utf-8"))
+    @staticmethod
+    def _user(u) -> User:
+        return User(u.username, u.role, u.district or None, u.display_name or u.username, u.password_hash or "")
 
     def get(self, username: str | None) -> User | None:
         if not username:
             return None
-        raw = self._read().get(username)
-        return User(**raw) if raw else None
+        from sqlalchemy import select
+        from yinhuan.store import models
+        with self.store.session() as s:
+            u = s.scalar(select(models.User).where(models.User.username == username))
+            return self._user(u) if u is not None else None
 
     def all(self) -> list[User]:
-        return [User(**u) for u in sorted(self._read().values(), key=lambda u: u["username"])]
+        from sqlalchemy import select
+        from yinhuan.store import models
+        with self.store.session() as s:
+            return [self._user(u) for u in s.scalars(select(models.User).order_by(models.User.username))]
 
-    def add(self, username: str, password: str, role: str, district: str | None = None, name: str = "") -> User:
-        from .access import ROLES
-        if role not in ROLES:
-            raise ValueError(f"未知角色 {role}")
+    def add(self, actor: str, username: str, password: str, role: str, district: str | None = None,
+            name: str = "") -> None:
+        """Create an account; the web's own rules first (an inspector has a district, a password
+        has 8 characters), then the store's (role known, name free)."""
+        from yinhuan.store import users
         if role == "inspector" and not district:
-            raise ValueError("检查人员账号必须指定区市")
-        if not username or len(password) < 8:
-            raise ValueError("账号不能为空，密码至少 8 位")
-        user = User(username, role, district or None, name or username, hash_password(password))
-        with self._lock:
-            users = self._read()
-            users[username] = asdict(user)
-            write_bytes(self.path, json.dumps(users, ensure_ascii=False, indent=1))
-        return user
+            raise InputError("检查人员账号必须指定区市", field="district")
+        if len(password) < 8:
+            raise InputError("密码至少 8 位", field="password")
+        with self.store.session() as s:
+            users.create_user(s, actor, username.strip(), name or username, role, district or "", password)
 
 
 # ---- enterprises -------------------------------------------------------------------------------
@@ -131,6 +133,62 @@ class Enterprises:
         return sorted({e.district for e in self.by_code.values()})
 
 
+class StoreEnterprises:
+    """The enterprises of the store (imported files, `check --db`, inspections finished here), with
+    the latest evidence document kept for each, to pre-fill a new inspection."""
+
+    def __init__(self, store):
+        self.store = store
+
+    @staticmethod
+    def _plain(e, evidence: dict | None = None) -> Enterprise:
+        return Enterprise(e.credit_code, e.name, e.district, e.sector, dict(e.profile or {}),
+                          evidence or {"yinhuan_evidence": 1, "enterprise": dict(e.profile or {})}, "数据库")
+
+    def list(self, district: str | None = None, q: str | None = None) -> list[Enterprise]:
+        from sqlalchemy import select
+        from yinhuan.store import models as m
+        query = select(m.Enterprise).order_by(m.Enterprise.district, m.Enterprise.name)
+        if district is not None:
+            query = query.where(m.Enterprise.district == district)
+        if q and q.strip():
+            q = q.strip()
+            query = query.where(m.Enterprise.name.contains(q) | m.Enterprise.credit_code.contains(q.upper()))
+        with self.store.session() as s:
+            return [self._plain(e) for e in s.scalars(query)]
+
+    def get(self, code: str) -> Enterprise | None:
+        from sqlalchemy import select
+        from yinhuan.loader import parse_text
+        from yinhuan.store import models as m
+        with self.store.session() as s:
+            e = s.scalar(select(m.Enterprise).where(m.Enterprise.credit_code == code))
+            if e is None:
+                return None
+            best, when = None, ""
+            for d in s.scalars(select(m.Document).where(m.Document.kind == "evidence").order_by(m.Document.id)):
+                data = parse_text(d.content.decode("utf-8-sig"), d.filename).data
+                if (data.get("enterprise") or {}).get("credit_code") != code:
+                    continue
+                day = str((data.get("inspection") or {}).get("date") or "")
+                if best is None or day >= when:
+                    best, when = data, day
+            return self._plain(e, best)
+
+    def districts(self) -> list[str]:
+        from sqlalchemy import select
+        from yinhuan.store import models as m
+        with self.store.session() as s:
+            return sorted(set(s.scalars(select(m.Enterprise.district))))
+
+
+def demo_files() -> list[Path]:
+    """What `serve --demo` imports into its store: the bundled enterprises and the bureau example's
+    evidence and findings (the activity files stay with the dispatch tables, see bureau_demo_inputs)."""
+    ex = examples_dir()
+    return demo_evidence_files() + sorted((ex / "bureau").glob("findings-*.json"))
+
+
 # ---- inspections -------------------------------------------------------------------------------
 
 def now_iso() -> str:
@@ -161,6 +219,14 @@ class Inspections:
     def __init__(self, state_dir: Path):
         self.dir = Path(state_dir) / "inspections"
         self._lock = threading.Lock()
+        # held by a request that reads, changes and writes an inspection, so an autosave racing the
+        # 完成检查 click cannot write the draft back over the finished inspection
+        self._editing: dict[str, threading.RLock] = {}
+
+    def editing(self, iid: str) -> threading.RLock:
+        """The lock of one inspection (see above)."""
+        with self._lock:
+            return self._editing.setdefault(iid, threading.RLock())
 
     def _path(self, iid: str) -> Path:
         if not iid.isalnum():

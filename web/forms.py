@@ -68,10 +68,29 @@ def _suggestions(desc: str) -> list[str]:
     return [s.strip(" ）)") for s in re.split(r"[、,，]", m.group(1)) if 0 < len(s.strip()) <= 16]
 
 
+# column names for fields the schema describes only by example ("如 …") or not at all
+NAME_LABELS = {"id": "编号", "date": "日期", "kind": "类别", "note": "说明", "name": "姓名/名称", "title": "标题",
+               "topic": "主题", "location": "位置", "role": "岗位", "type": "类别", "operation": "作业",
+               "number": "证号", "regime": "适用其他规定", "attendees": "参加人员", "participants": "参加人员",
+               "leader": "带队人", "plan": "预案", "via": "方式", "chaired_by": "主持人岗位", "organized_by": "组织者岗位",
+               "approved_by": "审批人", "work_end": "作业结束时间", "employment": "用工形式", "valid_from": "有效期起",
+               "valid_until": "有效期至", "relation": "关系", "status": "状态", "five_in_place": "五到位",
+               "signed_off_on": "销号日期", "sector": "行业类别", "domains": "重点领域", "mine_status": "矿山状态",
+               "third_party": "第三方出具", "hazards_found": "发现隐患数", "responsible": "责任人", "measures": "措施",
+               "funds": "资金", "deadline": "期限", "emergency_plan": "应急预案", "inspectors": "检查人员"}
+
+
+def _label(name: str, desc: str) -> str:
+    label = desc.split("，")[0].split("（")[0].split("；")[0].split("：")[0].strip() if desc else ""
+    if not label or label.startswith("如") or len(label) > 24:
+        return NAME_LABELS.get(name, label or name)
+    return label
+
+
 def _field(name: str, prop: dict, defs: dict, required: bool) -> list[Field]:
     ref = _ref_name(prop)
     desc = prop.get("description", "")
-    label = desc.split("，")[0].split("（")[0].split("；")[0] if desc else name
+    label = _label(name, desc)
     target = defs.get(ref, {})
     if ref in ("date",):
         return [Field(name, label or "日期", "date", required=required, help=desc)]

@@ -6,20 +6,17 @@ findings for display (by clause, 不符合 first).
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
 from yinhuan.errors import InputError, InputErrors
 from yinhuan.evidence import from_data, from_document
 from yinhuan.findings import FAIL
 from yinhuan.loader import parse_text
-from yinhuan.resources import checklists_dir, rules_dir
 from yinhuan.session import open_runner
 
-from .forms import FormProblem, evidence_from_form
+from .forms import evidence_from_form
 
 STATUS_ORDER = {"不符合": 0, "证据不足": 1, "未到期": 2, "符合": 3, "不适用": 4}
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -52,18 +49,6 @@ def judgement_items(checklist_id: str) -> list[dict]:
             out.append({"rule": r.id, "title": r.title, "question": r.check.get("question", r.title),
                         "clause": r.source_text, "guidance": r.check.get("guidance", "")})
     return out
-
-
-@lru_cache(maxsize=1)
-def rulebook_version() -> str:
-    """The content digest of the installed rules and checklists: recorded with every finished
-    inspection, so anyone can tell which rules produced its findings."""
-    h = hashlib.sha256()
-    for root in (rules_dir(), checklists_dir()):
-        for p in sorted(root.rglob("*.yaml")):
-            h.update(str(p.relative_to(root)).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()[:16]
 
 
 _RECORD = re.compile(r"^records\.(\w+)\[(\d+)\](?:\.(.+))?$")
@@ -123,14 +108,14 @@ def grouped(out: Outcome, findings: list[dict], as_of) -> Outcome:
     return out
 
 
-def load_upload(data: bytes, filename: str) -> dict:
-    """An uploaded evidence file, read by the CLI's own safe loader and validated whole; returns the
-    document as loaded. Raises InputError naming the file, line and field."""
+def load_upload(data: bytes, filename: str, checklist_id: str) -> tuple[dict, list[str]]:
+    """An uploaded evidence file or self-check workbook, read by the CLI's own loaders and validated
+    whole: (the document as loaded, warnings to show). Raises InputError naming file, line or cell."""
     if len(data) > MAX_UPLOAD:
         raise InputError(f"文件过大（{len(data) // 1024} KB），上限 {MAX_UPLOAD // 1024} KB", filename)
     name = filename.lower()
     if name.endswith(".xlsx"):
-        return _workbook(data, filename)
+        return _workbook(data, filename, checklist_id)
     if not name.endswith((".yaml", ".yml", ".json")):
         raise InputError("只接受证据文件（.yaml/.yml/.json）或自查工作簿（.xlsx）", filename)
     try:
@@ -139,19 +124,36 @@ def load_upload(data: bytes, filename: str) -> dict:
         raise InputError("文件不是 UTF-8 编码的文本", filename) from None
     doc = parse_text(text, filename)
     from_document(doc)          # the whole validation of `yinhuan check`, or InputError
-    return doc.data
+    return doc.data, []
 
 
-def _workbook(data: bytes, filename: str) -> dict:
-    """The self-check workbook (issue 15) when its reader is installed."""
-    try:
-        from yinhuan import workbook  # noqa: F401  (landed by the workbook helper)
-        reader = getattr(workbook, "read_workbook_bytes", None) or getattr(workbook, "evidence_from_bytes", None)
-    except ImportError:
-        reader = None
-    if reader is None:
+def _workbook(data: bytes, filename: str, checklist_id: str) -> tuple[dict, list[str]]:
+    """The self-check workbook, through the workbook reader (`yinhuan.workbook`, issue 15), which
+    `load_evidence` calls for an .xlsx; it checks the workbook was made for this checklist."""
+    import importlib.util
+    import tempfile
+    from pathlib import Path
+    from yinhuan.evidence import load_evidence
+    if importlib.util.find_spec("yinhuan.workbook") is None:
         raise InputError("本版本尚不能读取自查工作簿（.xlsx），请上传证据文件（.yaml）", filename)
-    return reader(data, filename)
+    with tempfile.TemporaryDirectory(prefix="yinhuan-upload-") as tmp:
+        path = Path(tmp) / "upload.xlsx"
+        path.write_bytes(data)
+        try:
+            ev = load_evidence(path)
+        except InputError as exc:
+            raise _renamed(exc, str(path), filename) from None
+        info = getattr(ev, "workbook", None)
+        warnings = list(info.for_checklist(checklist_id, filename) or []) if info else []
+        return ev.doc.data, warnings
+
+
+def _renamed(exc: InputError, tmp: str, filename: str) -> InputError:
+    """Messages name the file the clerk uploaded, not our temporary copy."""
+    for e in exc.errors if isinstance(exc, InputErrors) else [exc]:
+        if e.file == tmp:
+            e.file = filename
+    return exc
 
 
 def major_hazards(findings: list[dict]) -> list[dict]:
@@ -160,3 +162,17 @@ def major_hazards(findings: list[dict]) -> list[dict]:
 
 def failures(findings: list[dict]) -> list[dict]:
     return [f for f in findings if f["status"] == FAIL]
+
+
+def store_finished(store, path, evidence: dict, checklist_id: str, actor: str) -> None:
+    """A finished inspection into the store, through the function `yinhuan check --db` uses: the
+    evidence kept whole, the inspection and its findings, and every criterion met (and every hazard
+    of the enterprise's ledger) registered in the hazard lifecycle."""
+    import yaml
+    from yinhuan.atomic import write_bytes
+    from yinhuan.evidence import load_evidence
+    from yinhuan.store.checkrun import store_results
+    write_bytes(path, yaml.safe_dump(evidence, allow_unicode=True, sort_keys=False))
+    ev = load_evidence(path)
+    result = open_runner(checklist_id, "native").run(ev)
+    store_results(store, [result], checklist_id, actor)

@@ -1,47 +1,25 @@
-"""Passwords, CSRF tokens and the login rate limit: small, standard-library pieces.
+"""Sign-in checks, CSRF tokens and the login rate limit: small, standard-library pieces.
 
-Passwords are hashed with scrypt (hashlib, memory-hard and slow on purpose) and a random salt per
-password; the stored form carries its parameters so they can be raised later without breaking old
-accounts. Comparison is constant-time.
+Passwords are the store's (yinhuan.store.users: scrypt, a random salt each, parameters kept with
+the hash, constant-time comparison); here only the timing of a failed sign-in is evened out.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import secrets
 import threading
 import time
 from collections import deque
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+from yinhuan.store.users import check_password, hash_password
 
-
-def hash_password(password: str, *, n: int = SCRYPT_N) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
-    return "scrypt${}${}${}${}${}".format(n, SCRYPT_R, SCRYPT_P, base64.b64encode(salt).decode(),
-                                          base64.b64encode(digest).decode())
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        got = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                             p=int(p), dklen=len(base64.b64decode(digest)))
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got, base64.b64decode(digest))
-
-
-# a hash to verify against when the user does not exist, so a wrong name costs as long as a wrong password
+# a hash to verify against when the account does not exist, so a wrong name costs as long as a wrong password
 _DUMMY = hash_password(secrets.token_hex(8))
 
 
 def check_login(password: str, stored: str | None) -> bool:
-    return verify_password(password, stored or _DUMMY) and stored is not None
+    """The store's scrypt check, made even for unknown accounts and accounts with no password."""
+    return check_password(password, stored or _DUMMY) and bool(stored)
 
 
 def new_csrf_token() -> str:

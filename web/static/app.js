@@ -34,6 +34,7 @@
     });
   }
   function save() {
+    if (form.dataset.autosave !== "1") return;
     if (inflight) { pending = true; return; }
     inflight = true;
     var body = new FormData(form);
@@ -106,6 +107,12 @@
 
   var finish = document.getElementById("finish");
   if (finish) finish.addEventListener("click", function (ev) {
-    if (!confirm("完成后不能再修改，检查记录和整改通知书将按此生成。确定完成检查？")) ev.preventDefault();
+    if (!confirm("完成后不能再修改，检查记录和整改通知书将按此生成。确定完成检查？")) { ev.preventDefault(); return; }
+    // the form itself carries every field to the server now: no autosave may follow it
+    clearTimeout(timer);
+    form.dataset.autosave = "0";
+    form.removeEventListener("input", changed);
+    form.removeEventListener("change", changed);
+    try { localStorage.removeItem(key); } catch (e) {}
   });
 })();
