@@ -128,32 +128,14 @@ def load_upload(data: bytes, filename: str, checklist_id: str) -> tuple[dict, li
 
 
 def _workbook(data: bytes, filename: str, checklist_id: str) -> tuple[dict, list[str]]:
-    """The self-check workbook, through the workbook reader (`yinhuan.workbook`, issue 15), which
-    `load_evidence` calls for an .xlsx; it checks the workbook was made for this checklist."""
-    import importlib.util
-    import tempfile
-    from pathlib import Path
-    from yinhuan.evidence import load_evidence
-    if importlib.util.find_spec("yinhuan.workbook") is None:
-        raise InputError("本版本尚不能读取自查工作簿（.xlsx），请上传证据文件（.yaml）", filename)
-    with tempfile.TemporaryDirectory(prefix="yinhuan-upload-") as tmp:
-        path = Path(tmp) / "upload.xlsx"
-        path.write_bytes(data)
-        try:
-            ev = load_evidence(path)
-        except InputError as exc:
-            raise _renamed(exc, str(path), filename) from None
-        info = getattr(ev, "workbook", None)
-        warnings = list(info.for_checklist(checklist_id, filename) or []) if info else []
-        return ev.doc.data, warnings
-
-
-def _renamed(exc: InputError, tmp: str, filename: str) -> InputError:
-    """Messages name the file the clerk uploaded, not our temporary copy."""
-    for e in exc.errors if isinstance(exc, InputErrors) else [exc]:
-        if e.file == tmp:
-            e.file = filename
-    return exc
+    """The self-check workbook, through the workbook reader (yinhuan.workbook.read_bytes: the same
+    bounded reader as a file on disk, errors naming the uploaded file), checked to be made for this
+    checklist and validated whole as evidence."""
+    from yinhuan.workbook import read_bytes
+    evidence, info = read_bytes(data, filename)
+    warnings = list(info.for_checklist(checklist_id, filename) or []) if info else []
+    from_data(evidence, filename)
+    return evidence, warnings
 
 
 def major_hazards(findings: list[dict]) -> list[dict]:
