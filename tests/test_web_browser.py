@@ -77,6 +77,16 @@ def _wait(drv, cond, timeout=60):
                                                            NoSuchElementException)).until(cond)
 
 
+def _follow(drv, element):
+    """Click something that loads a new page and wait until the old page is gone, so what is read
+    next is read from the new page (reading at once raced the navigation)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    old = drv.find_element(By.TAG_NAME, "html")
+    element.click()
+    _wait(drv, EC.staleness_of(old))
+
+
 def _login(drv, base, user):
     from selenium.webdriver.common.by import By
     drv.get(base + "/login")
@@ -93,10 +103,10 @@ def test_inspector_flow(server, browser, shots):
     _login(drv, base, "huancui")
     # the district's enterprises, searched by name
     drv.find_element(By.NAME, "q").send_keys("机械")
-    drv.find_element(By.CSS_SELECTOR, "form.search button").click()
+    _follow(drv, drv.find_element(By.CSS_SELECTOR, "form.search button"))
     rows = drv.find_elements(By.CSS_SELECTOR, "table.list tbody tr")
     assert rows and all("环翠区" in r.text for r in rows)
-    drv.find_element(By.LINK_TEXT, "威海环翠示例机械有限公司").click()
+    _follow(drv, drv.find_element(By.LINK_TEXT, "威海环翠示例机械有限公司"))
     drv.save_screenshot(str(shots / "1-enterprise.png"))
     drv.find_element(By.CSS_SELECTOR, "form.start button").click()
     _wait(drv, lambda d: "/inspections/" in d.current_url)
@@ -194,7 +204,7 @@ def test_bureau_drill_down(server, browser, shots):
     drv.find_element(By.LINK_TEXT, "图表").click()
     _wait(drv, lambda d: len(d.find_elements(By.CSS_SELECTOR, "svg.chart")) == 4)
     drv.save_screenshot(str(shots / "7-charts.png"))
-    drv.find_element(By.LINK_TEXT, "隐患").click()
+    _follow(drv, drv.find_element(By.LINK_TEXT, "隐患"))
     drv.find_element(By.NAME, "listed").click()
     drv.find_element(By.CSS_SELECTOR, "form.search button").click()
     _wait(drv, lambda d: "listed=1" in d.current_url)
