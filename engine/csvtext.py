@@ -33,13 +33,8 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
 
 def read_csv_text(path: str | Path) -> str:
     """The text of a CSV file; says on stderr when it was read as GBK/GB18030."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("文件不存在", str(path)) from None
-    except OSError as exc:
-        raise InputError(f"无法读取：{exc.strerror or exc}", str(path)) from None
+    from .loader import read_input_bytes
+    data = read_input_bytes(path)
     text, encoding = decode(data, str(path))
     if encoding != UTF8:
         import click

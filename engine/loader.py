@@ -343,6 +343,31 @@ def parse_text(text: str, file: str, aliases: bool = False) -> Document:
     return parse_yaml(text, file, aliases)
 
 
+def read_input_bytes(path: str | Path, max_size: int | None = None) -> bytes:
+    """The bytes of one input file, read no further than the size limit (--max-file-size, or
+    max_size); a missing, unreadable or oversized file is one InputError naming it. Every reader of
+    an input file (YAML/JSON, CSV, the importer) starts here, so they refuse alike."""
+    p = Path(path)
+    limit = limits.max_file_size if max_size is None else max_size
+    try:
+        with p.open("rb") as fh:
+            raw = fh.read(limit + 1)
+    except FileNotFoundError:
+        raise InputError("文件不存在", str(path)) from None
+    except IsADirectoryError:
+        raise InputError("需要文件，得到的是目录", str(path)) from None
+    except OSError as exc:
+        raise InputError(f"无法读取：{exc.strerror or exc}", str(path)) from None
+    if len(raw) > limit:
+        try:
+            size = size_text(p.stat().st_size)
+        except OSError:
+            size = f"超过 {size_text(limit)}"
+        raise InputError(f"文件过大（{size}），上限为 {size_text(limit)}（可用 --max-file-size 调整）",
+                         str(path)) from None
+    return raw
+
+
 def load_file(path: str | Path, aliases: bool = False, max_size: int | None = None) -> Document:
     """Read and parse one file; every failure is an InputError naming the file.
 
@@ -352,23 +377,7 @@ def load_file(path: str | Path, aliases: bool = False, max_size: int | None = No
     p = Path(path)
     if max_size is None:
         max_size = MAX_FILE_SIZE if aliases else limits.max_file_size
-    limit = max_size
-    try:
-        with p.open("rb") as fh:
-            raw = fh.read(limit + 1)
-    except FileNotFoundError:
-        raise InputError("文件不存在", str(path)) from None
-    except IsADirectoryError:
-        raise InputError("需要文件，得到的是目录", str(path)) from None
-    except OSError as exc:
-        raise InputError(f"无法读取：{exc.strerror}", str(path)) from None
-    if len(raw) > limit:
-        try:
-            size = size_text(p.stat().st_size)
-        except OSError:
-            size = f"超过 {size_text(limit)}"
-        raise InputError(f"文件过大（{size}），上限为 {size_text(limit)}（可用 --max-file-size 调整）",
-                         str(path)) from None
+    raw = read_input_bytes(p, max_size)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -63,13 +63,9 @@ def parse(path: str | Path) -> Parsed:
     from yinhuan.reports import activity as activity_mod
     from yinhuan.reports.inputs import findings_from_document, kind_of, read_document
     from yinhuan.reports.ledger import looks_like_ledger, read_ledger
+    from yinhuan.loader import read_input_bytes
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("文件不存在", str(path)) from None
-    except OSError as exc:
-        raise InputError(f"无法读取：{exc.strerror}", str(path)) from None
+    raw = read_input_bytes(p)
     if p.suffix.lower() == ".xlsx" and _is_self_check(p):   # a filled 自查表: one enterprise's evidence
         from yinhuan.reports.hazards import hazards_of
         from yinhuan.workbook.read import load
