@@ -8,6 +8,7 @@ enterprise path does no parameter lookups, date parsing or window arithmetic.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from ..dates import parse_date
 from ..errors import InputError
@@ -62,4 +63,13 @@ def section_check(fact_type: str, what: str) -> tuple:
     """(fact type, the 证据不足 verdict when the evidence does not give its section). A check
     tests `fact not in evidence.present` (Evidence.provided, without the call)."""
     section = SECTION_OF[fact_type]
-    return fact_type, (INSUFFICIENT, f"证据文件未提供 records.{section}，无法核查{what}", (), None)
+    name = section_names().get(section, section)
+    return fact_type, (INSUFFICIENT, f"证据文件未提供{name}（records.{section}），无法核查{what}", (), None)
+
+
+@lru_cache(maxsize=1)
+def section_names() -> dict[str, str]:
+    """{records section: its Chinese name} from rules/wording/records.yaml (data, not code)."""
+    from ..loader import load_file
+    from ..resources import rules_dir
+    return load_file(rules_dir() / "wording" / "records.yaml").data
