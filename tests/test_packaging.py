@@ -37,13 +37,19 @@ def test_wheel_carries_data(wheel):
         assert not missing, f"not in the wheel: {missing[:5]}"
 
 
-def test_installed_package_runs_from_another_folder(wheel, tmp_path):
+def _install_elsewhere(wheel, tmp_path):
+    """Install the wheel into a folder of its own; return (site folder, an unrelated working folder,
+    the environment that puts the site folder on the path)."""
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = dict(os.environ, PYTHONPATH=str(target))
+    return target, elsewhere, dict(os.environ, PYTHONPATH=str(target))
+
+
+def test_installed_package_runs_from_another_folder(wheel, tmp_path):
+    target, elsewhere, env = _install_elsewhere(wheel, tmp_path)
     code = ("import yinhuan, sys; assert yinhuan.__file__.startswith(sys.argv[1]), yinhuan.__file__;"
             "from yinhuan.cli import main; main(['demo'])")
     r = subprocess.run([sys.executable, "-c", code, str(target)], cwd=elsewhere, env=env,
@@ -57,12 +63,7 @@ def test_store_migrations_ship_and_run_from_another_folder(wheel, tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for f in ("env.py", "script.py.mako", "versions/0001_initial.py"):
         assert f"yinhuan/store/migrations/{f}" in names
-    target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    env = dict(os.environ, PYTHONPATH=str(target))
+    target, elsewhere, env = _install_elsewhere(wheel, tmp_path)
     code = ("import sys; from yinhuan.cli import main\n"
             "for args in (['db', 'init', '--user', 'clerk'], ['db', 'upgrade'], ['db', 'status']):\n"
             "    try:\n        main(args)\n    except SystemExit as e:\n        assert not e.code, e.code\n")
