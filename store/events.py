@@ -58,6 +58,11 @@ def row_digest(obj) -> str:
     return hashlib.sha256(canonical(cols).encode()).hexdigest()
 
 
+def parts_digest(obj) -> str:
+    """Digest of the rows of other tables that belong to a record (a hazard's sightings and links)."""
+    return hashlib.sha256(canonical(obj.digest_parts()).encode()).hexdigest()
+
+
 def _event_hash(prev: str, seq: int, at: datetime, actor: str, kind: str, entity: str, entity_id: str,
                 payload: dict) -> str:
     body = canonical([seq, at.isoformat(), actor, kind, entity, entity_id, payload])
@@ -88,6 +93,8 @@ def record(s: Session, actor: str, kind: str, entity: str, entity_id, payload: d
     if row is not None:
         s.flush()
         payload["row_digest"] = row_digest(row)
+        if hasattr(row, "digest_parts"):
+            payload["parts_digest"] = parts_digest(row)
     seq = head.seq + 1
     at = now()
     h = _event_hash(head.hash, seq, at, actor, kind, entity, str(entity_id), payload)
@@ -119,7 +126,7 @@ def verify(s: Session) -> tuple[int, list[Problem]]:
     """Check the chain and the vouched-for records; returns (events checked, problems)."""
     problems: list[Problem] = []
     prev, expected_seq, n = GENESIS, 1, 0
-    last_digest: dict[tuple[str, str], tuple[int, str | None]] = {}
+    last_digest: dict[tuple[str, str], tuple[int, str | None, str | None]] = {}
     for ev in s.scalars(select(models.Event).order_by(models.Event.seq)).yield_per(2000):
         n += 1
         where = f"事件 #{ev.seq}"
@@ -132,11 +139,12 @@ def verify(s: Session) -> tuple[int, list[Problem]]:
             problems.append(Problem(where, f"内容被改动（{ev.kind} {ev.entity} {ev.entity_id}）"))
         prev, expected_seq = ev.hash, ev.seq + 1
         if ev.entity in VOUCHED:
-            last_digest[(ev.entity, ev.entity_id)] = (ev.seq, ev.payload.get("row_digest"))
+            last_digest[(ev.entity, ev.entity_id)] = (ev.seq, ev.payload.get("row_digest"),
+                                                      ev.payload.get("parts_digest"))
     head = s.get(models.ChainHead, 1)
     if head is not None and (head.seq, head.hash) != (expected_seq - 1, prev):
         problems.append(Problem("事件链末尾", f"记录的最后事件为 #{head.seq}，实际为 #{expected_seq - 1}（末尾事件被删除或改动）"))
-    for (entity, eid), (seq, digest) in sorted(last_digest.items(), key=lambda kv: kv[1][0]):
+    for (entity, eid), (seq, digest, parts) in sorted(last_digest.items(), key=lambda kv: kv[1][0]):
         model = VOUCHED[entity]
         obj = s.get(model, int(eid)) if eid.isdigit() else None
         label = f"{model.__tablename__} #{eid}"
@@ -144,6 +152,9 @@ def verify(s: Session) -> tuple[int, list[Problem]]:
             problems.append(Problem(label, f"记录已不存在（最后由事件 #{seq} 写入），在程序之外被删除"))
         elif digest and row_digest(obj) != digest:
             problems.append(Problem(label, f"记录与事件 #{seq} 写入时不同，在程序之外被改动"))
+        elif parts and parts_digest(obj) != parts:
+            problems.append(Problem(label, f"所属的发现记录（hazard_sightings）或台账关联（hazard_links）与事件 #{seq} "
+                                           "写入时不同，在程序之外被改动、删除或添加"))
     # a record that no event vouches for was added outside the program
     for entity, model in VOUCHED.items():
         pk = list(model.__mapper__.primary_key)[0]

@@ -107,8 +107,11 @@ def register(s: Session, actor: str, ent: models.Enterprise, rec: Sighted) -> tu
         events.record(s, actor, "hazard.register", "hazard", hz.id,
                       {"identity": ident, "source": rec.source, "state": hz.state}, row=hz)
         return hz, "new"
-    _link(s, ent, rec, hz)
+    linked = _link(s, ent, rec, hz)
     if s.scalar(select(models.Sighting).where(models.Sighting.key == skey)):
+        if linked:   # nothing new but the record id: the link is written, and vouched for, by an event
+            events.record(s, actor, "hazard.link", "hazard", hz.id,
+                          {"record_id": rec.record_id, "credit_code": ent.credit_code, "source": rec.source}, row=hz)
         return hz, "same"
     s.add(models.Sighting(hazard_id=hz.id, key=skey, seen_on=seen_on, found_by=rec.found_by, source=rec.source))
     what = "again"
@@ -140,11 +143,14 @@ def register(s: Session, actor: str, ent: models.Enterprise, rec: Sighted) -> tu
     return hz, what
 
 
-def _link(s: Session, ent, rec: Sighted, hz) -> None:
+def _link(s: Session, ent, rec: Sighted, hz) -> bool:
+    """Link the record id to the hazard the first time it is seen; True when a link was added."""
     if rec.record_id and not s.scalar(select(models.HazardLink).where(
             models.HazardLink.credit_code == ent.credit_code, models.HazardLink.record_id == rec.record_id)):
         s.add(models.HazardLink(credit_code=ent.credit_code, record_id=rec.record_id, hazard_id=hz.id))
         s.flush()
+        return True
+    return False
 
 
 # ---- the lifecycle -------------------------------------------------------------------------------

@@ -219,6 +219,29 @@ def test_verify_finds_imported_records_changed_outside_the_program(db, sql, wher
     assert r.exit_code == 1 and where in r.output and "在程序之外被" in r.output, r.output
 
 
+@pytest.mark.parametrize("sql", [
+    "UPDATE hazard_sightings SET seen_on = '2023-01-01' WHERE id = 1",
+    "UPDATE hazard_sightings SET hazard_id = 2 WHERE id = 1",
+    "DELETE FROM hazard_sightings WHERE id = 1",
+    "INSERT INTO hazard_sightings (hazard_id, key, seen_on, found_by, source) "
+    "VALUES (1, 'forged', '2023-07-01', '自查', 'x.yaml')",
+    "UPDATE hazard_links SET record_id = 'H-999' WHERE id = 1",
+    "DELETE FROM hazard_links WHERE id = 1",
+    "INSERT INTO hazard_links (credit_code, record_id, hazard_id) VALUES ('x', 'H-forged', 1)",
+])
+def test_verify_covers_a_hazards_sightings_and_links(db, sql):
+    """A hazard's sightings and ledger links are vouched for by the hazard's events: a row of either
+    table altered, deleted or added outside the program is found."""
+    from sqlalchemy import text
+    from yinhuan.store import db as dbm
+    run("import", "--db", db, *GM_INPUTS)
+    assert "校验通过" in run("db", "verify", "--db", db)
+    with dbm.get_engine(dbm.resolve_url(db)).begin() as c:
+        c.execute(text(sql))
+    r = CliRunner().invoke(main, ["db", "verify", "--db", db])
+    assert r.exit_code == 1 and "hazards #" in r.output and "hazard_sightings" in r.output, r.output
+
+
 def test_a_failure_while_writing_leaves_nothing_of_the_file(db, monkeypatch):
     """One transaction per file: if entering the second hazard fails, the first is not kept either."""
     from yinhuan.store import hazards
