@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from yinhuan.dates import BadDate, parse_date
+from yinhuan.dates import BadDate, ledger_form, parse_date
 from yinhuan.errors import InputError, InputErrors
 
 from . import csvjson, layouts, xlsx
@@ -118,7 +118,11 @@ def export_ledger_from_store(db: str, as_of: date, period: str | None = None, cu
     from yinhuan.store.db import connect
     from yinhuan.store.reporting import ledger_hazards
     hazards = ledger_hazards(connect(db), as_of, district)
-    return ledger_parts(hazards, {h.sector for h in hazards}, period, cumulative, district, city)
+    parts = ledger_parts(hazards, {h.sector for h in hazards}, period, cumulative, district, city)
+    for r in (r for p in parts for r in p.rows):   # the optional columns after 附件2's 17: the state on as_of
+        r.values["整改状态"] = r.hazard.status
+        r.values["完成整改时间"] = ledger_form(r.hazard.rectified_on) if r.hazard.rectified_on else ""
+    return parts
 
 
 def ledger_rows(paths) -> list[LedgerRow]:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from yinhuan import cells
 
 from . import layouts
-from .ledger import LedgerRow, columns as ledger_columns
+from .ledger import LedgerRow, export_columns
 
 
 def plain(v):
@@ -60,5 +60,5 @@ def tally_json(tally) -> bytes:
 
 
 def ledger_csv(rows: list[LedgerRow]) -> bytes:
-    cols = ledger_columns()
+    cols = export_columns(rows)
     return _csv_bytes(cols, [[r.values.get(c, "") for c in cols] for r in rows])

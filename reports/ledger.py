@@ -91,6 +91,13 @@ def row_from_hazard(h: Hazard, city: str | None = None) -> LedgerRow:
                      five_in_place=five, hazard=h)
 
 
+def export_columns(rows: list[LedgerRow]) -> list[str]:
+    """附件2's 17 columns, then the optional status columns when the rows carry them (a ledger
+    exported from the store for a date says each hazard's 整改状态 on that date)."""
+    cols = columns()
+    return cols + [c for c in STATUS_COLUMNS if any(c in r.values for r in rows)]
+
+
 def select(hazards: list[Hazard], month: str | None = None, cumulative: bool = False,
            district: str | None = None) -> list[Hazard]:
     """Hazards found in the month (or, cumulative, up to its end), optionally one district."""

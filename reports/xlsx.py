@@ -22,7 +22,7 @@ from yinhuan.dates import chinese_form
 from yinhuan.render import width as text_width
 
 from . import layouts
-from .ledger import LedgerRow, columns as ledger_columns
+from .ledger import LedgerRow, export_columns
 
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -194,7 +194,7 @@ def _per_district(ws, tally) -> None:
 # ---- 附件2 ledger ------------------------------------------------------------------------
 
 def ledger_sheet(ws, rows: list[LedgerRow], title: str, city: str, filed_on: date) -> None:
-    cols = ledger_columns()
+    cols = export_columns(rows)
     spec = layouts.layout("ledger-2023")
     _title_block(ws, spec["attachment"], title, len(cols), f"填报地市：{city}",
                  f"填报时间：{chinese_form(filed_on)}")

@@ -33,6 +33,32 @@ class Refused(InputError):
     """An illegal transition: the message says why, in Chinese."""
 
 
+# ---- what an event changed (so any past date can be replayed) ------------------------------------
+
+# The fields of a hazard that change over its life and that the ledger and the tables show. Every
+# hazard event carries `set` (the fields it changed, with their new values) and `effective` (the date
+# the change takes effect: the decision's date for a person's action, the discovery or filing date
+# for a file), so `state_on` can rebuild the hazard as it was on any date.
+TRACKED = ("state", "deadline", "rectified_on", "closed_on", "listed_by", "listed_level", "responsible",
+           "measures", "onsite_action", "admin_action", "penalties", "penalised_on", "extensions")
+DATES = ("deadline", "rectified_on", "closed_on", "penalised_on")
+BLANK = {"state": FOUND, "deadline": None, "rectified_on": None, "closed_on": None, "listed_by": "",
+         "listed_level": "", "responsible": "", "measures": "", "onsite_action": "", "admin_action": "",
+         "penalties": 0, "penalised_on": None, "extensions": 0}
+
+
+def snapshot(hz: models.Hazard) -> dict:
+    return {k: getattr(hz, k) for k in TRACKED}
+
+
+def record_change(s: Session, actor: str, kind: str, hz: models.Hazard, payload: dict, before: dict,
+                  effective: date) -> None:
+    """The one way a hazard event is written: what changed since `before`, and from when."""
+    after = snapshot(hz)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    events.record(s, actor, kind, "hazard", hz.id, dict(payload, set=changed, effective=effective), row=hz)
+
+
 # ---- identity ----------------------------------------------------------------------------------
 
 def norm(text: str) -> str:
@@ -104,14 +130,16 @@ def register(s: Session, actor: str, ent: models.Enterprise, rec: Sighted) -> tu
         s.flush()
         _link(s, ent, rec, hz)
         s.add(models.Sighting(hazard_id=hz.id, key=skey, seen_on=seen_on, found_by=rec.found_by, source=rec.source))
-        events.record(s, actor, "hazard.register", "hazard", hz.id,
-                      {"identity": ident, "source": rec.source, "state": hz.state}, row=hz)
+        record_change(s, actor, "hazard.register", hz, {"identity": ident, "source": rec.source, "state": hz.state},
+                      BLANK, rec.found_on)
         return hz, "new"
+    before = snapshot(hz)
     linked = _link(s, ent, rec, hz)
     if s.scalar(select(models.Sighting).where(models.Sighting.key == skey)):
         if linked:   # nothing new but the record id: the link is written, and vouched for, by an event
-            events.record(s, actor, "hazard.link", "hazard", hz.id,
-                          {"record_id": rec.record_id, "credit_code": ent.credit_code, "source": rec.source}, row=hz)
+            record_change(s, actor, "hazard.link", hz,
+                          {"record_id": rec.record_id, "credit_code": ent.credit_code, "source": rec.source},
+                          before, seen_on)
         return hz, "same"
     s.add(models.Sighting(hazard_id=hz.id, key=skey, seen_on=seen_on, found_by=rec.found_by, source=rec.source))
     what = "again"
@@ -138,8 +166,9 @@ def register(s: Session, actor: str, ent: models.Enterprise, rec: Sighted) -> tu
         for k, v in rec.fields.items():
             if v and not getattr(hz, k):
                 setattr(hz, k, v)
-    events.record(s, actor, f"hazard.sighting.{what}", "hazard", hz.id,
-                  {"source": rec.source, "seen_on": seen_on, "found_by": rec.found_by, "state": hz.state}, row=hz)
+    record_change(s, actor, f"hazard.sighting.{what}", hz,
+                  {"source": rec.source, "seen_on": seen_on, "found_by": rec.found_by, "state": hz.state},
+                  before, seen_on)
     return hz, what
 
 
@@ -182,6 +211,7 @@ def move(s: Session, actor: str, hazard_id: int, to: str, on: date, note: str = 
     主要负责人 and 安全总监). 已整改 → 整改中 (验收不通过) and 已销号 → 发现 (重新打开) reopen it."""
     user = _person(s, actor)
     hz = get(s, hazard_id)
+    before = snapshot(hz)
     frm = hz.state
     if to not in STATES:
         raise Refused(f"未知状态 “{to}”，应为 {'、'.join(STATES)} 之一", field="state")
@@ -233,7 +263,7 @@ def move(s: Session, actor: str, hazard_id: int, to: str, on: date, note: str = 
         hz.recurrences += 1
     hz.state = to
     hz.decided_by_person = True
-    events.record(s, actor, "hazard.move", "hazard", hz.id, payload, row=hz)
+    record_change(s, actor, "hazard.move", hz, payload, before, on)
     return hz
 
 
@@ -250,10 +280,10 @@ def extend(s: Session, actor: str, hazard_id: int, new_deadline: date, reason: s
         raise Refused("延期须写明理由（--reason）", field="reason")
     if hz.deadline and new_deadline <= hz.deadline:
         raise Refused(f"新的整改期限 {new_deadline} 应晚于原期限 {hz.deadline}", field="deadline")
-    old = hz.deadline
+    old, before = hz.deadline, snapshot(hz)
     hz.deadline, hz.extensions, hz.decided_by_person = new_deadline, hz.extensions + 1, True
-    events.record(s, actor, "hazard.extend", "hazard", hz.id,
-                  {"from": old, "to": new_deadline, "reason": reason, "on": on}, row=hz)
+    record_change(s, actor, "hazard.extend", hz, {"from": old, "to": new_deadline, "reason": reason, "on": on},
+                  before, on)
     return hz
 
 
@@ -270,8 +300,9 @@ def list_for_supervision(s: Session, actor: str, hazard_id: int, unit: str, leve
     if level == "部门" and hz.found_by == "部门检查" and hz.found_agency and unit != hz.found_agency:
         raise Refused(f"按“谁发现谁挂牌”，该隐患由 {hz.found_agency} 发现，应由其挂牌督办（得到 {unit}）；"
                       "涉及多部门的可提请政府安委会挂牌（--level 政府）", field="unit")
+    before = snapshot(hz)
     hz.listed_by, hz.listed_level, hz.decided_by_person = unit, level, True
-    events.record(s, actor, "hazard.list", "hazard", hz.id, {"unit": unit, "level": level, "on": on}, row=hz)
+    record_change(s, actor, "hazard.list", hz, {"unit": unit, "level": level, "on": on}, before, on)
     return hz
 
 
@@ -281,8 +312,9 @@ def penalise(s: Session, actor: str, hazard_id: int, on: date, note: str) -> mod
     hz = get(s, hazard_id)
     if not note.strip():
         raise Refused("行政处罚须写明文书或说明（--note）", field="note")
+    before = snapshot(hz)
     hz.penalties, hz.penalised_on = hz.penalties + 1, on
-    events.record(s, actor, "hazard.penalty", "hazard", hz.id, {"on": on, "note": note}, row=hz)
+    record_change(s, actor, "hazard.penalty", hz, {"on": on, "note": note}, before, on)
     return hz
 
 
@@ -302,7 +334,8 @@ def link(s: Session, actor: str, hazard_id: int, record_id: str) -> models.Hazar
             raise Refused(f"台账记录 {record_id} 已关联到隐患 #{hz.id}", field="record")
         raise Refused(f"台账记录 {record_id} 已关联到隐患 #{old.hazard_id}，不能再关联到 #{hz.id}", field="record")
     s.add(models.HazardLink(credit_code=code, record_id=record_id, hazard_id=hz.id))
-    events.record(s, actor, "hazard.link", "hazard", hz.id, {"record_id": record_id, "credit_code": code}, row=hz)
+    record_change(s, actor, "hazard.link", hz, {"record_id": record_id, "credit_code": code}, snapshot(hz),
+                  date.today())
     return hz
 
 
@@ -337,6 +370,66 @@ def suggestions(hz: models.Hazard, as_of: date) -> list[tuple[str, str]]:
         out.append((f"受到处罚（{hz.penalties} 次）后再次发现：属长期存在并多次受到处罚，建议依法提请地方人民政府予以关闭",
                     _cite(hz, "工贸方案 三（三）2", "非煤矿山方案 六（二）3")))
     return out
+
+
+def _legacy_effects(e: models.Event) -> dict:
+    """What an event written before events carried `set` changed, as far as its payload says."""
+    p = e.payload
+    if e.kind == "hazard.move":
+        out = {"state": p["to"]}
+        if p.get("rectified_on"):
+            out["rectified_on"] = p["rectified_on"]
+        if p["to"] == CLOSED:
+            out["closed_on"] = p["on"]
+        if p["to"] in (FOUND, RECTIFYING):
+            out.update({"rectified_on": None, "closed_on": None} if p["to"] == FOUND else {"rectified_on": None})
+        return out
+    if e.kind == "hazard.extend":
+        return {"deadline": p["to"]}
+    if e.kind == "hazard.list":
+        return {"listed_by": p["unit"], "listed_level": p["level"]}
+    if e.kind == "hazard.closed_by_inspection":
+        return {"state": CLOSED, "closed_on": p["on"]}
+    if "state" in p:
+        return {"state": p["state"]}
+    return {}
+
+
+def _effective(e: models.Event, hz: models.Hazard) -> date:
+    p = e.payload
+    when = p.get("effective") or p.get("on") or p.get("seen_on")
+    if e.kind == "hazard.register" or when is None:
+        return hz.found_on
+    return date.fromisoformat(when) if isinstance(when, str) else when
+
+
+def state_on(hz: models.Hazard, evs: list[models.Event], day: date) -> dict | None:
+    """The hazard's tracked fields as they were at the end of `day`, replayed from its events (those
+    that took effect by then, in the order they were recorded); None if it was not yet found.
+
+    A person's action takes effect on its date (a 延期 on the day it was approved); what a file said
+    takes effect on the day the file reports (the discovery date when it registered the hazard). A
+    rectification or sign-off a file dates after `day` had not happened yet on `day`."""
+    if hz.found_on > day:
+        return None
+    snap = dict(BLANK)
+    legacy = bool(evs) and "set" not in evs[0].payload
+    if legacy:   # a store written before events carried `set`: start from the row's undated fields
+        snap.update({k: getattr(hz, k) for k in ("deadline", "listed_by", "listed_level", "responsible", "measures",
+                                                "onsite_action", "admin_action")})
+    for e in evs:
+        if _effective(e, hz) > day:
+            continue
+        changed = e.payload["set"] if "set" in e.payload else _legacy_effects(e)
+        for k, v in changed.items():
+            snap[k] = date.fromisoformat(v) if k in DATES and isinstance(v, str) else v
+    if snap["closed_on"] and snap["closed_on"] > day:
+        snap["closed_on"], snap["state"] = None, RECTIFIED
+    if snap["rectified_on"] and snap["rectified_on"] > day:
+        snap["rectified_on"] = None
+        if snap["state"] in (RECTIFIED, CLOSED):
+            snap["state"] = RECTIFYING
+    return snap
 
 
 def history(s: Session, hazard_id: int) -> list[models.Event]:

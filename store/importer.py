@@ -214,11 +214,12 @@ def _close_by_compliant_reinspection(s, actor, rep, ent, insp: models.Inspection
         if hz.criterion not in met and hazards.norm(hz.basis) not in cited:
             continue
         if insp.date > hz.found_on:
-            old = hz.state
+            old, before = hz.state, hazards.snapshot(hz)
             hz.state, hz.closed_on = models.CLOSED, insp.date
-            events.record(s, actor, "hazard.closed_by_inspection", "hazard", hz.id,
-                          {"from": old, "inspection": insp.id, "on": insp.date,
-                           "note": f"{insp.date} {insp.mode or '检查'}复查该项符合"}, row=hz)
+            hz.rectified_on = hz.rectified_on or insp.date   # rectified by the day it was found compliant
+            hazards.record_change(s, actor, "hazard.closed_by_inspection", hz,
+                                  {"from": old, "inspection": insp.id, "on": insp.date,
+                                   "note": f"{insp.date} {insp.mode or '检查'}复查该项符合"}, before, insp.date)
             rep.add("隐患（复查符合销号）")
 
 

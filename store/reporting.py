@@ -90,19 +90,35 @@ def inputs_from_store(store: Store, sector: str | None = None):
     return inputs
 
 
+def hazard_events(s, hazard_ids=None) -> dict[int, list]:
+    """Every hazard's events in the order they were recorded, by hazard id."""
+    q = select(models.Event).where(models.Event.entity == "hazard").order_by(models.Event.seq)
+    out: dict[int, list] = {}
+    for e in s.scalars(q).yield_per(2000):
+        out.setdefault(int(e.entity_id), []).append(e)
+    return out
+
+
+LEDGER_STATUS = {models.FOUND: "未整改", models.RECTIFYING: "整改中", models.RECTIFIED: "已整改",
+                 models.CLOSED: "已整改"}
+
+
 def ledger_hazards(store: Store, as_of: date, district: str | None = None):
-    """The store's hazards found on or before `as_of`, as the report's Hazard records, with the
-    state they had on that date (rectified only if rectified by then)."""
-    from yinhuan.reports.hazards import RECTIFIED, Hazard
+    """The store's hazards found on or before `as_of`, as the report's Hazard records, each as it was
+    on that date, replayed from its events (hazards.state_on): state, deadline (a 延期 only once
+    approved), 挂牌督办 and rectification as they stood then, not as they stand now."""
+    from yinhuan.reports.hazards import Hazard
+    from .hazards import state_on
     out = []
     with store.session() as s:
         q = (select(models.Hazard).options(selectinload(models.Hazard.enterprise))
              .where(models.Hazard.found_on <= as_of).order_by(models.Hazard.found_on, models.Hazard.id))
         if district:
             q = q.where(models.Hazard.district == district)
+        evs = hazard_events(s)
         for h in s.scalars(q):
             p = h.enterprise.profile
-            done = h.rectified_on is not None and h.rectified_on <= as_of
+            then = state_on(h, evs.get(h.id, []), as_of)
             out.append(Hazard(
                 file="数据库", index=h.id, line=None, credit_code=h.enterprise.credit_code,
                 enterprise=h.enterprise.name, city=p.get("city", ""), district=h.district,
@@ -110,10 +126,10 @@ def ledger_hazards(store: Store, as_of: date, district: str | None = None):
                 industry=h.enterprise.industry, domains=tuple(p.get("domains", [])),
                 mine_types=tuple(p.get("mine_types", [])), id=f"隐患#{h.id}", description=h.description,
                 found_on=h.found_on, found_by=h.found_by, basis=h.basis, criterion=h.criterion,
-                onsite_action=h.onsite_action, admin_action=h.admin_action, listed_by=h.listed_by,
-                listed_level=h.listed_level, responsible=h.responsible, deadline=h.deadline,
-                measures=h.measures, status=RECTIFIED if done else ("整改中" if h.state != models.FOUND else "未整改"),
-                rectified_on=h.rectified_on if done else None))
+                onsite_action=then["onsite_action"], admin_action=then["admin_action"],
+                listed_by=then["listed_by"], listed_level=then["listed_level"], responsible=then["responsible"],
+                deadline=then["deadline"], measures=then["measures"], status=LEDGER_STATUS[then["state"]],
+                rectified_on=then["rectified_on"]))
     if not out:
         raise InputError(f"数据库中没有 {as_of} 及以前发现的重大事故隐患", field="--as-of")
     return out

@@ -18,7 +18,7 @@ from yinhuan.store import db as dbm, service
 
 CODE = "91371002MA3YH0001P"
 ENT = {"name": "威海环翠示例机械有限公司", "credit_code": CODE, "city": "威海市", "district": "环翠区",
-       "sector": "工贸", "industry": "机械"}
+       "sector": "工贸", "industry": "机械", "domains": ["涉氨制冷"]}
 BASIS = "《工贸企业重大事故隐患判定标准》第十二条第（二）项"
 D = date.fromisoformat
 
@@ -251,3 +251,39 @@ def test_a_database_failure_is_one_message_not_a_traceback(store):
         c.execute(text("DROP TABLE hazard_sightings"))
     r = CliRunner().invoke(main, ["hazards", "show", "--db", store.arg, "1"])
     assert r.exit_code == 2 and "数据库操作失败，未做任何更改" in r.output and "Traceback" not in r.output
+
+
+def ledger_on(store, day: str) -> dict:
+    """The one row of `ledger export --db --as-of day`, by column."""
+    import csv
+    import io
+    rows = list(csv.DictReader(io.StringIO(run("ledger", "export", "--db", store.arg, "--as-of", day))))
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_ledger_for_a_date_replays_the_hazards_history(store):
+    """Each date's export shows the state, deadline, 挂牌 and rectification of that date, not today's."""
+    service.move_hazard(store, "zhang", 1, "整改中", D("2023-06-21"), five={"responsible": "王工"})
+    service.supervise_hazard(store, "zhang", 1, "环翠区应急管理局", "部门", D("2023-07-05"))
+    service.extend_hazard(store, "admin", 1, D("2023-09-30"), "设备订货周期长", D("2023-07-20"))
+    service.move_hazard(store, "zhang", 1, "已整改(待验收)", D("2023-08-10"), rectified_on=D("2023-08-08"))
+    service.move_hazard(store, "li", 1, "已销号", D("2023-08-15"), note="验收合格",
+                        signatures={"主要负责人": "赵总", "安全总监": "钱监"})
+    service.move_hazard(store, "admin", 1, "发现", D("2023-09-01"), note="复查发现速冻装置又移回车间")
+    cols = ("整改状态", "整改责任人", "挂牌督办单位", "整改期限", "完成整改时间")
+    expected = {
+        "2023-06-20": ("未整改", "", "", "2023.07.31", ""),
+        "2023-06-25": ("整改中", "王工", "", "2023.07.31", ""),
+        "2023-07-10": ("整改中", "王工", "环翠区应急管理局", "2023.07.31", ""),
+        "2023-07-25": ("整改中", "王工", "环翠区应急管理局", "2023.09.30", ""),   # the 延期, once approved
+        "2023-08-09": ("整改中", "王工", "环翠区应急管理局", "2023.09.30", ""),
+        "2023-08-12": ("已整改", "王工", "环翠区应急管理局", "2023.09.30", "2023.08.08"),
+        "2023-08-20": ("已整改", "王工", "环翠区应急管理局", "2023.09.30", "2023.08.08"),
+        "2023-09-02": ("未整改", "王工", "环翠区应急管理局", "2023.09.30", ""),
+    }
+    for day, want in expected.items():
+        row = ledger_on(store, day)
+        assert tuple(row[c] for c in cols) == want, day
+    r = CliRunner().invoke(main, ["ledger", "export", "--db", store.arg, "--as-of", "2023-06-19"])
+    assert r.exit_code == 2 and "没有 2023-06-19 及以前发现" in r.output
