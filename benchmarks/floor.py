@@ -67,8 +67,23 @@ def _not_after(a, b) -> bool:
     return a is not None and b is not None and a <= b
 
 
+def _may(r, key, test) -> bool:
+    """A filter on a field the schema does not require: it holds, or the field is not written at
+    all (then the record might match: docs/rules.md, 缺失不等于否定). A written null is a value."""
+    return key not in r or test(r[key])
+
+
 def kind_is(kind):
     return lambda r: r.get("kind") == kind
+
+
+def kind_or_covers_possible(kind, topic):
+    return lambda r: r.get("kind") == kind or _may(r, "covers", _covers(topic))
+
+
+def may_kind(test):
+    """`kind` of an inspection (not required there) possibly passing `test`."""
+    return lambda r: _may(r, "kind", test)
 
 
 def kind_or_covers(kind, topic):
@@ -79,6 +94,26 @@ def kind_or_covers(kind, topic):
 def _flag(profile, name) -> bool:
     flags = profile.get("flags")
     return isinstance(flags, dict) and flags.get(name) is True
+
+
+def unknown_filter(build, match, possible, fact):
+    """The check `build(match)`, whose verdict must hold whether or not the records that only
+    possibly match (a filter field not written) are counted; if counting them changes it, 证据不足
+    citing them — except that 未到期 stands when nothing fails either way."""
+    sure, wide = build(match), build(lambda r: match(r) or possible(r))
+
+    def check(ev, as_of):
+        v = sure(ev, as_of)
+        if v[0] == INSUFFICIENT:
+            return v
+        extra = [r["id"] for r in ev.facts.get(fact) or () if not match(r) and possible(r)]
+        if not extra:
+            return v
+        other = wide(ev, as_of)[0]
+        if other == v[0] or v[0] == NOT_DUE and other != FAIL:
+            return v
+        return INSUFFICIENT, extra
+    return check
 
 
 def only_if(applies, check):
@@ -331,6 +366,10 @@ def _five_set(key):
 five_in_place = [(_five_set(k), (f"five_in_place.{k}",)) for k in FIVE_IN_PLACE]
 
 
+def zero_pledge_possible(d) -> bool:
+    return d.get("kind") == "清零承诺" and _may(d, "public", lambda v: v is True)
+
+
 def zero_pledge(d) -> bool:
     return d.get("kind") == "清零承诺" and d.get("public") is True
 
@@ -391,6 +430,23 @@ def gm_safety_body_or_staff(ev, as_of):
     return (INSUFFICIENT if any(k not in p for k in read) else FAIL), NONE
 
 
+def _is(value):
+    return lambda v: v == value
+
+
+def _has(*parts):
+    return lambda v: _has_text(v, *parts)
+
+
+def _covers(topic):
+    return lambda v: _contains(v, topic)
+
+
+def gm_learn_criteria_possible(m) -> bool:
+    return _may(m, "chaired_by", _is("主要负责人")) and (
+        _has_text(m.get("kind"), "学习", "研究") or _may(m, "topic", _has("判定标准", "重点检查事项")))
+
+
 def gm_learn_criteria(m) -> bool:
     return m.get("chaired_by") == "主要负责人" and (
         _has_text(m.get("kind"), "学习", "研究") or _has_text(m.get("topic"), "判定标准", "重点检查事项"))
@@ -418,14 +474,17 @@ def gm_dual_prevention(ev, as_of):
     return (PASS, found) if found else (FAIL, NONE)
 
 
-def gm_morning_meeting_systems(ev, as_of):
-    docs = ev.facts.get("documents")
-    if docs is None:
-        return NO_SECTION
-    if not (any(FIRST_LESSON(d) for d in docs) and any(WARNING_EDUCATION(d) for d in docs)):
-        return FAIL, NONE
-    found = [d["id"] for d in docs if MORNING_MEETING(d)]
-    return (PASS, found) if found else (FAIL, NONE)
+def gm_morning_meeting_systems(morning):
+    def check(ev, as_of):
+        docs = ev.facts.get("documents")
+        if docs is None:
+            return NO_SECTION
+        if not (any(FIRST_LESSON(d) for d in docs) and any(WARNING_EDUCATION(d) for d in docs)):
+            return FAIL, NONE
+        found = [d["id"] for d in docs if morning(d)]
+        return (PASS, found) if found else (FAIL, NONE)
+    return check
+
 
 
 def _exit(place):
@@ -442,46 +501,81 @@ def documents_of_kind(kinds: dict) -> dict:
     return {rid: exists("documents", kind_is(kind)) for rid, kind in kinds.items()}
 
 
+DISPATCHED = ("劳务派遣", "灵活用工")
+
+
+def _work_system(covers):
+    """A 危险作业管理制度 covering every kind of work (covers not written: maybe)."""
+    return unknown_filter(
+        lambda m: exists("documents", m),
+        lambda d: d.get("kind") == "危险作业管理制度" and _contains_all(d.get("covers"), covers),
+        lambda d: d.get("kind") == "危险作业管理制度" and _may(d, "covers", lambda v: _contains_all(v, covers)),
+        "documents")
+
+
+def _exit_possible(place):
+    return lambda o: o.get("kind") == "疏散出口" and _may(o, "place", _is(place)) \
+        and _may(o, "marked", lambda v: v is True) and _may(o, "clear", lambda v: v is True)
+
+
+def _exit_blocked_possible(o) -> bool:
+    return o.get("kind") == "疏散出口" and any(_may(o, k, lambda v: v is False) for k in ("marked", "clear", "adequate"))
+
+
 GONGMAO = {
     "GM-1-CAMPAIGN-PLAN": exists("documents", kind_is("排查整治方案"), by=ENFORCEMENT_END),
-    "GM-1-HAZARD-FIVE-IN-PLACE": each("hazards", five_in_place, where=lambda h: h.get("status") in OPEN_HAZARD),
-    "GM-1-HAZARD-IMMEDIATE": each("hazards", where=lambda h: h.get("immediate") is True,
-                                  require=[(lambda h: h.get("status") == "已整改", ("status",)),
-                                           (lambda h: _not_after(h.get("rectified_on"), h.get("found_on")),
-                                            ("rectified_on", "found_on"))]),
+    "GM-1-HAZARD-FIVE-IN-PLACE": unknown_filter(
+        lambda w: each("hazards", five_in_place, where=w), lambda h: h.get("status") in OPEN_HAZARD,
+        lambda h: _may(h, "status", lambda v: v in OPEN_HAZARD), "hazards"),
+    "GM-1-HAZARD-IMMEDIATE": unknown_filter(
+        lambda w: each("hazards", where=w, require=[(lambda h: h.get("status") == "已整改", ("status",)),
+                                                    (lambda h: _not_after(h.get("rectified_on"), h.get("found_on")),
+                                                     ("rectified_on", "found_on"))]),
+        lambda h: h.get("immediate") is True, lambda h: _may(h, "immediate", lambda v: v is True), "hazards"),
     "GM-1-HAZARD-LEDGER": each("hazards", gm_hazard_ledger, if_none=PASS),
     "GM-1-HAZARD-REPORTED": each("hazards", where=lambda h: h.get("found_by") == "自查",
                                  require=[(lambda h: h.get("reported_on") not in EMPTY, ("reported_on",)),
                                           (lambda h: _not_after(h.get("found_on"), h.get("reported_on")),
                                            ("reported_on", "found_on"))]),
-    "GM-1-HAZARD-SIGN-OFF": each("hazards", gm_sign_off, where=lambda h: h.get("status") == "已整改"),
-    "GM-1-LEARN-CRITERIA": exists("meetings", gm_learn_criteria, by=ENFORCEMENT_END),
-    "GM-1-PRINCIPAL-LEADS-INSPECTION": every(
-        "inspections", lambda i: i.get("led_by") == "主要负责人" and i.get("kind") == "重大事故隐患排查",
-        GM_CAMPAIGN, 3, high_risk_months=1),
-    "GM-1-ZERO-PLEDGE": exists("documents", zero_pledge, by=ENFORCEMENT_END),
+    "GM-1-HAZARD-SIGN-OFF": unknown_filter(
+        lambda w: each("hazards", gm_sign_off, where=w), lambda h: h.get("status") == "已整改",
+        lambda h: _may(h, "status", _is("已整改")), "hazards"),
+    "GM-1-LEARN-CRITERIA": unknown_filter(lambda m: exists("meetings", m, by=ENFORCEMENT_END),
+                                          gm_learn_criteria, gm_learn_criteria_possible, "meetings"),
+    "GM-1-PRINCIPAL-LEADS-INSPECTION": unknown_filter(
+        lambda m: every("inspections", m, GM_CAMPAIGN, 3, high_risk_months=1),
+        lambda i: i.get("led_by") == "主要负责人" and i.get("kind") == "重大事故隐患排查",
+        lambda i: _may(i, "led_by", _is("主要负责人")) and _may(i, "kind", _is("重大事故隐患排查")), "inspections"),
+    "GM-1-ZERO-PLEDGE": unknown_filter(lambda m: exists("documents", m, by=ENFORCEMENT_END), zero_pledge,
+                                       zero_pledge_possible, "documents"),
     "GM-2-CAMPAIGN-WORK-LIST": exists("documents", kind_is("专项行动工作清单"), by=ENFORCEMENT_END),
     "GM-2-DEPUTY-DUTY-LIST": exists("documents", kind_is("分管负责人职责清单"), by=ENFORCEMENT_END),
     "GM-2-DIRECTOR-DUTY-LIST": only_if(_has_director, exists("documents", kind_is("安全总监职责清单"),
                                                              by=ENFORCEMENT_END)),
     "GM-2-DIRECTOR-REPORT": only_if(_has_director, exists("meetings", kind_is("专项述职"),
                                                           within=GM_CAMPAIGN, by=ENFORCEMENT_END)),
-    "GM-2-DUTY-LIST-ALL-STAFF": exists(
-        "documents", lambda d: d.get("kind") == "全员岗位责任清单" and _contains_all(d.get("roles"), GM_ALL_ROLES),
-        within=GM_CAMPAIGN, by=ENFORCEMENT_END),
+    "GM-2-DUTY-LIST-ALL-STAFF": unknown_filter(
+        lambda m: exists("documents", m, within=GM_CAMPAIGN, by=ENFORCEMENT_END),
+        lambda d: d.get("kind") == "全员岗位责任清单" and _contains_all(d.get("roles"), GM_ALL_ROLES),
+        lambda d: d.get("kind") == "全员岗位责任清单" and _may(d, "roles", lambda v: _contains_all(v, GM_ALL_ROLES)),
+        "documents"),
     "GM-2-SAFETY-BODY-OR-STAFF": gm_safety_body_or_staff,
     "GM-2-SAFETY-DIRECTOR": gm_safety_director,
-    "GM-3-HAZARDOUS-WORK-SYSTEM": exists(
-        "documents",
-        lambda d: d.get("kind") == "危险作业管理制度" and _contains_all(d.get("covers"), GM_WORK_SYSTEM_COVERS)),
-    "GM-3-KEY-POSTS-REVIEW": exists("inspections", kind_is("关键岗位排查"), within=GM_CAMPAIGN, by=ENFORCEMENT_END),
-    "GM-3-NO-OBSOLETE-WELDING": none_of("equipment", lambda e: _welding(e) and e.get("obsolete") is True),
+    "GM-3-HAZARDOUS-WORK-SYSTEM": _work_system(GM_WORK_SYSTEM_COVERS),
+    "GM-3-KEY-POSTS-REVIEW": unknown_filter(
+        lambda m: exists("inspections", m, within=GM_CAMPAIGN, by=ENFORCEMENT_END), kind_is("关键岗位排查"),
+        may_kind(_is("关键岗位排查")), "inspections"),
+    "GM-3-NO-OBSOLETE-WELDING": unknown_filter(
+        lambda m: none_of("equipment", m), lambda e: _welding(e) and e.get("obsolete") is True,
+        lambda e: _welding(e) and _may(e, "obsolete", lambda v: v is True), "equipment"),
     "GM-3-PERMIT-APPROVAL-GUARDIAN": permit_approved_guarded(GM_PERMIT_KINDS),
     "GM-3-PERMIT-REPORTED": each("permits", where=lambda p: p.get("kind") in GM_PERMIT_KINDS,
                                  require=[(lambda p: p.get("reported") is True, ("reported",))]),
     "GM-3-SPECIAL-OPS-CERTIFIED": special_ops_certified,
     "GM-3-SPECIAL-POSTS-HOLD-CERTIFICATES": uncertified_special_posts,
-    "GM-3-UNLICENSED-LIABILITY": exists("documents", kind_or_covers("无证人员招请责任制度", "谁招请无证人员谁负责任")),
+    "GM-3-UNLICENSED-LIABILITY": unknown_filter(
+        lambda m: exists("documents", m), kind_or_covers("无证人员招请责任制度", "谁招请无证人员谁负责任"),
+        kind_or_covers_possible("无证人员招请责任制度", "谁招请无证人员谁负责任"), "documents"),
     "GM-3-WARNING-EDUCATION": all_staff_attended(lambda t: _has_text(t.get("topic"), "警示教育"), GM_CAMPAIGN,
                                                  due=ENFORCEMENT_END),
     "GM-3-WELDING-EQUIPMENT-CHECKED": each(
@@ -498,34 +592,49 @@ GONGMAO = {
         if_none=INSUFFICIENT)),
     "GM-4-CONTRACTOR-QUALIFIED": only_if(_has_contractors, each(
         "contractors", [(lambda c: c.get("qualified") is True, ("qualified",))], if_none=INSUFFICIENT)),
-    "GM-4-OUTSOURCING-REVIEW": only_if(_has_contractors, exists(
-        "inspections", lambda i: i.get("kind") == "外包外租排查" and i.get("led_by") == "主要负责人",
-        within=GM_CAMPAIGN, by=ENFORCEMENT_END)),
+    "GM-4-OUTSOURCING-REVIEW": only_if(_has_contractors, unknown_filter(
+        lambda m: exists("inspections", m, within=GM_CAMPAIGN, by=ENFORCEMENT_END),
+        lambda i: i.get("kind") == "外包外租排查" and i.get("led_by") == "主要负责人",
+        lambda i: _may(i, "kind", _is("外包外租排查")) and _may(i, "led_by", _is("主要负责人")), "inspections")),
     "GM-5-CRITERIA-TRAINING-ALL-STAFF": all_staff_attended(
         lambda t: _has_text(t.get("topic"), "判定标准", "重点检查事项"), GM_CAMPAIGN, due=ENFORCEMENT_END),
     "GM-5-TRAINING-ALL-STAFF": all_staff_attended(lambda t: True, YEAR, due=ENFORCEMENT_END),
     "GM-5-TRAINING-PLAN": exists("documents", kind_is("安全教育培训计划"), within=YEAR),
     "GM-5-TRAINING-RECORDS": each("trainings", where=lambda t: _on_or_after(t.get("date"), GM_CAMPAIGN_FROM),
                                   require=TRAINING_RECORDED),
-    "GM-5-TRAINING-SELF-CHECK": exists("inspections", kind_is("培训自查"), within=GM_CAMPAIGN, by=ENFORCEMENT_END),
-    "GM-6-DISPATCHED-WORKERS": each("workers", where=lambda w: w.get("employment") in ("劳务派遣", "灵活用工"),
-                                    require=[(lambda w: w.get("in_unified_management") is True, ("in_unified_management",))]),
+    "GM-5-TRAINING-SELF-CHECK": unknown_filter(
+        lambda m: exists("inspections", m, within=GM_CAMPAIGN, by=ENFORCEMENT_END), kind_is("培训自查"),
+        may_kind(_is("培训自查")), "inspections"),
+    "GM-6-DISPATCHED-WORKERS": unknown_filter(
+        lambda w: each("workers", where=w, require=[(lambda x: x.get("in_unified_management") is True,
+                                                     ("in_unified_management",))]),
+        lambda w: w.get("employment") in DISPATCHED, lambda w: _may(w, "employment", lambda v: v in DISPATCHED),
+        "workers"),
     "GM-6-DUAL-PREVENTION": gm_dual_prevention,
-    "GM-6-MORNING-MEETING-SYSTEMS": gm_morning_meeting_systems,
+    "GM-6-MORNING-MEETING-SYSTEMS": unknown_filter(gm_morning_meeting_systems, MORNING_MEETING,
+                                                   kind_or_covers_possible("晨会制度", "晨会"), "documents"),
     "GM-6-REPORT-BOARD": exists("observations", kind_is("有奖举报公告牌")),
     "GM-6-SAFETY-DIAGNOSIS": every("documents", kind_is("诊断报告"), YEAR, 12),
     "GM-6-THIRD-PARTY-DIAGNOSIS": only_if(
         lambda p: _contains_any(p.get("domains"), HIGH_RISK_DOMAINS),
-        exists("documents", lambda d: d.get("kind") == "诊断报告" and d.get("third_party") is True,
-               within=GM_CAMPAIGN, by=SELF_CHECK_END)),
+        unknown_filter(lambda m: exists("documents", m, within=GM_CAMPAIGN, by=SELF_CHECK_END),
+                       lambda d: d.get("kind") == "诊断报告" and d.get("third_party") is True,
+                       lambda d: d.get("kind") == "诊断报告" and _may(d, "third_party", lambda v: v is True),
+                       "documents")),
     "GM-7-DRILL": every("drills", lambda d: d.get("kind") in ("综合应急预案", "专项应急预案"), YEAR, 12,
                         high_risk_months=6),
-    "GM-7-EXITS-CLEAR": none_of("observations", lambda o: o.get("kind") == "疏散出口" and (
-        o.get("marked") is False or o.get("clear") is False or o.get("adequate") is False)),
-    "GM-7-EXITS-DORMITORY": only_if(lambda p: _flag(p, "has_dormitory"), exists("observations", _exit("员工宿舍"))),
-    "GM-7-EXITS-WORKPLACE": exists("observations", _exit("生产经营场所")),
+    "GM-7-EXITS-CLEAR": unknown_filter(
+        lambda m: none_of("observations", m), lambda o: o.get("kind") == "疏散出口" and (
+            o.get("marked") is False or o.get("clear") is False or o.get("adequate") is False),
+        _exit_blocked_possible, "observations"),
+    "GM-7-EXITS-DORMITORY": only_if(lambda p: _flag(p, "has_dormitory"), unknown_filter(
+        lambda m: exists("observations", m), _exit("员工宿舍"), _exit_possible("员工宿舍"), "observations")),
+    "GM-7-EXITS-WORKPLACE": unknown_filter(lambda m: exists("observations", m), _exit("生产经营场所"),
+                                           _exit_possible("生产经营场所"), "observations"),
     "GM-7-STAFF-KNOW-EXITS": STAFF_KNOW_ESCAPE_ROUTES,
-    "GM-S-SELF-CHECK": exists("inspections", kind_is("重大事故隐患排查"), within=GM_CAMPAIGN, by=SELF_CHECK_END),
+    "GM-S-SELF-CHECK": unknown_filter(
+        lambda m: exists("inspections", m, within=GM_CAMPAIGN, by=SELF_CHECK_END), kind_is("重大事故隐患排查"),
+        may_kind(_is("重大事故隐患排查")), "inspections"),
     **documents_of_kind({"GM-1-HAZARD-SYSTEM": "隐患排查治理制度",                          "GM-2-REWARD-PENALTY": "考核奖惩制度", "GM-6-REPORT-FUND": "有奖举报专项资金",
                          "GM-6-REPORT-REWARD-SYSTEM": "有奖举报制度"}),
     **judgements({"GM-1-ACCIDENT-LESSONS": "否", "GM-2-EXPERTS": "否", "GM-2-FIRST-RESPONSIBLE": "否",
@@ -550,6 +659,11 @@ def _principal_meeting(m, *kinds) -> bool:
     return m.get("chaired_by") == "主要负责人" and _has_text(m.get("kind"), *kinds)
 
 
+def mine_study_criteria_possible(m) -> bool:
+    return _may(m, "chaired_by", _is("主要负责人")) and _has_text(m.get("kind"), "学习", "研究") and (
+        _has_text(m.get("kind"), "判定标准") or _may(m, "topic", _has("判定标准")))
+
+
 def mine_study_criteria(m) -> bool:
     return _principal_meeting(m, "学习", "研究") and (
         _has_text(m.get("kind"), "判定标准") or _has_text(m.get("topic"), "判定标准"))
@@ -561,9 +675,17 @@ def mine_closed_loop(h) -> bool:
 
 
 def _mine_self_check(kind_parts):
-    """An inspection of that kind within the campaign, by the end of 部门精准执法."""
-    return exists("inspections", lambda i: _has_text(i.get("kind"), *kind_parts),
-                  within=MINE_CAMPAIGN, by=ENFORCEMENT_END)
+    """An inspection of that kind within the campaign, by the end of 部门精准执法 (an inspection
+    without a kind might be one)."""
+    return unknown_filter(lambda m: exists("inspections", m, within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
+                          lambda i: _has_text(i.get("kind"), *kind_parts), may_kind(_has(*kind_parts)),
+                          "inspections")
+
+
+def _system(kind, topic):
+    """A system on file as its own document or as a topic another covers (covers not written: maybe)."""
+    return unknown_filter(lambda m: exists("documents", m), kind_or_covers(kind, topic),
+                          kind_or_covers_possible(kind, topic), "documents")
 
 
 def _drills(kind):
@@ -578,65 +700,77 @@ CONTRACTOR_OK = [(lambda c: c.get("qualified") is True, ("qualified",)),
 
 
 MINE = {
-    "MINE-1-DUTY-LIST-ALL-ROLES": exists(
-        "documents", lambda d: d.get("kind") == "全员岗位责任清单" and _contains_all(d.get("roles"), MINE_ALL_ROLES),
-        within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
-    "MINE-1-SAFETY-DIRECTOR-REPORT": exists(
-        "meetings", lambda m: _has_text(m.get("kind"), "述职") and m.get("chaired_by") == "安全总监",
-        within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
+    "MINE-1-DUTY-LIST-ALL-ROLES": unknown_filter(
+        lambda m: exists("documents", m, within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
+        lambda d: d.get("kind") == "全员岗位责任清单" and _contains_all(d.get("roles"), MINE_ALL_ROLES),
+        lambda d: d.get("kind") == "全员岗位责任清单" and _may(d, "roles", lambda v: _contains_all(v, MINE_ALL_ROLES)),
+        "documents"),
+    "MINE-1-SAFETY-DIRECTOR-REPORT": unknown_filter(
+        lambda m: exists("meetings", m, within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
+        lambda m: _has_text(m.get("kind"), "述职") and m.get("chaired_by") == "安全总监",
+        lambda m: _has_text(m.get("kind"), "述职") and _may(m, "chaired_by", _is("安全总监")), "meetings"),
     "MINE-2-CAMPAIGN-PLAN": exists("documents", kind_is("排查整治方案"), by=ENFORCEMENT_END),
     "MINE-2-CLOSED-LOOP": each("hazards", [(mine_closed_loop, ("status", "rectified_on"))]),
     "MINE-2-FIVE-IN-PLACE": each("hazards", five_in_place,
                                  where=lambda h: h.get("status") in OPEN_HAZARD or h.get("status") in EMPTY),
-    "MINE-2-MONTHLY-APP-INVESTIGATION": every(
-        "inspections", lambda i: i.get("kind") == "重大事故隐患排查" and _has_text(i.get("via"), "APP"),
-        MINE_CAMPAIGN, 1),
-    "MINE-2-PRINCIPAL-STUDY-CRITERIA": exists("meetings", mine_study_criteria, by=ENFORCEMENT_END),
-    "MINE-2-SELF-CHECK-DEPLOYED": exists("meetings", lambda m: _principal_meeting(m, "部署"),
-                                         within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
+    "MINE-2-MONTHLY-APP-INVESTIGATION": unknown_filter(
+        lambda m: every("inspections", m, MINE_CAMPAIGN, 1),
+        lambda i: i.get("kind") == "重大事故隐患排查" and _has_text(i.get("via"), "APP"),
+        lambda i: _may(i, "kind", _is("重大事故隐患排查")) and _may(i, "via", _has("APP")), "inspections"),
+    "MINE-2-PRINCIPAL-STUDY-CRITERIA": unknown_filter(lambda m: exists("meetings", m, by=ENFORCEMENT_END),
+                                                      mine_study_criteria, mine_study_criteria_possible, "meetings"),
+    "MINE-2-SELF-CHECK-DEPLOYED": unknown_filter(
+        lambda m: exists("meetings", m, within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
+        lambda m: _principal_meeting(m, "部署"),
+        lambda m: _may(m, "chaired_by", _is("主要负责人")) and _has_text(m.get("kind"), "部署"), "meetings"),
     "MINE-2-SIGNED-REPORT": exists(
         "documents", lambda d: d.get("kind") == "排查治理报告" and d.get("signed_by") not in EMPTY,
         within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
-    "MINE-2-ZEROING-PLEDGE": exists("documents", zero_pledge, by=ENFORCEMENT_END),
-    "MINE-3-HAZARDOUS-WORK-SYSTEM": exists(
-        "documents",
-        lambda d: d.get("kind") == "危险作业管理制度" and _contains_all(d.get("covers"), MINE_WORK_SYSTEM_COVERS)),
+    "MINE-2-ZEROING-PLEDGE": unknown_filter(lambda m: exists("documents", m, by=ENFORCEMENT_END), zero_pledge,
+                                            zero_pledge_possible, "documents"),
+    "MINE-3-HAZARDOUS-WORK-SYSTEM": _work_system(MINE_WORK_SYSTEM_COVERS),
     "MINE-3-KEY-POST-CHECK": _mine_self_check(("关键岗位", "危险作业人员")),
     "MINE-3-PERMIT-APPROVAL-GUARDIAN": permit_approved_guarded(MINE_PERMIT_KINDS),
     "MINE-3-SPECIAL-OPS-CERTIFIED": special_ops_certified,
     "MINE-3-SPECIAL-POSTS-HOLD-CERTIFICATES": uncertified_special_posts,
-    "MINE-3-WHO-HIRES-RESPONSIBLE": exists(
-        "documents", lambda d: d.get("kind") == "无证人员招请责任制度" or _has_text(d.get("title"), "谁招请无证人员")
-        or _contains(d.get("covers"), "谁招请无证人员，谁负责任")),
+    "MINE-3-WHO-HIRES-RESPONSIBLE": unknown_filter(
+        lambda m: exists("documents", m),
+        lambda d: d.get("kind") == "无证人员招请责任制度" or _has_text(d.get("title"), "谁招请无证人员")
+        or _contains(d.get("covers"), "谁招请无证人员，谁负责任"),
+        lambda d: d.get("kind") == "无证人员招请责任制度" or _may(d, "title", _has("谁招请无证人员"))
+        or _may(d, "covers", _covers("谁招请无证人员，谁负责任")), "documents"),
     "MINE-4-CONTRACTOR-IN-SYSTEM": only_if(_has_contractors, each(
         "contractors", [(lambda c: c.get("in_management_system") is True, ("in_management_system",)),
                         (lambda c: _on_or_after(c.get("last_checked_on"), MINE_CONTRACTOR_CHECKED_SINCE),
                          ("last_checked_on",))])),
     "MINE-4-CONTRACTOR-QUALIFIED-AGREEMENT": only_if(_has_contractors, each("contractors", CONTRACTOR_OK)),
-    "MINE-4-OUTSOURCING-INSPECTION": only_if(_has_contractors, exists(
-        "inspections", lambda i: _has_text(i.get("kind"), "外包") and i.get("led_by") == "主要负责人",
-        within=MINE_CAMPAIGN, by=ENFORCEMENT_END)),
-    "MINE-5-CRITERIA-TRAINING-ALL-STAFF": all_staff_attended(
+    "MINE-4-OUTSOURCING-INSPECTION": only_if(_has_contractors, unknown_filter(
+        lambda m: exists("inspections", m, within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
+        lambda i: _has_text(i.get("kind"), "外包") and i.get("led_by") == "主要负责人",
+        lambda i: _may(i, "kind", _has("外包")) and _may(i, "led_by", _is("主要负责人")), "inspections")),
+    "MINE-5-CRITERIA-TRAINING-ALL-STAFF": unknown_filter(
+        lambda m: all_staff_attended(m, MINE_CAMPAIGN, due=ENFORCEMENT_END),
         lambda t: _has_text(t.get("topic"), "判定标准", "重点检查事项") and t.get("organized_by") == "主要负责人",
-        MINE_CAMPAIGN, due=ENFORCEMENT_END),
+        lambda t: _has_text(t.get("topic"), "判定标准", "重点检查事项") and _may(t, "organized_by", _is("主要负责人")),
+        "trainings"),
     "MINE-5-TRAINING-PLAN": exists("documents", lambda d: _has_text(d.get("kind"), "培训计划"), within=YEAR),
     "MINE-5-TRAINING-RECORDED": each(
         "trainings", TRAINING_RECORDED),
     "MINE-5-TRAINING-SELF-CHECK": _mine_self_check(("培训自查", "培训情况自查")),
-    "MINE-6-FIRST-LESSON-SYSTEM": exists("documents", FIRST_LESSON),
-    "MINE-6-HIDDEN-HAZARD-SURVEY-YEARLY": every(
-        "inspections", lambda i: _has_text(i.get("kind"), "隐蔽致灾因素普查"), YEAR, 12),
-    "MINE-6-MORNING-MEETING-SYSTEM": exists("documents", MORNING_MEETING),
+    "MINE-6-FIRST-LESSON-SYSTEM": _system("开工第一课制度", "开工第一课"),
+    "MINE-6-HIDDEN-HAZARD-SURVEY-YEARLY": unknown_filter(
+        lambda m: every("inspections", m, YEAR, 12), lambda i: _has_text(i.get("kind"), "隐蔽致灾因素普查"),
+        may_kind(_has("隐蔽致灾因素普查")), "inspections"),
+    "MINE-6-MORNING-MEETING-SYSTEM": _system("晨会制度", "晨会"),
     "MINE-6-ONE-POND-ONE-PLAN": only_if(
         lambda p: _contains(p.get("mine_types"), "尾矿库") or _flag(p, "has_tailings_pond"),
         exists("documents", kind_is("一库一策方案"))),
-    "MINE-6-ONE-PROJECT-ONE-DESIGN": only_if(_underground, exists(
-        "documents", kind_or_covers("一工程一设计和安全确认制度", "一工程一设计"))),
-    "MINE-6-WARNING-EDUCATION-SYSTEM": exists("documents", WARNING_EDUCATION),
+    "MINE-6-ONE-PROJECT-ONE-DESIGN": only_if(_underground, _system("一工程一设计和安全确认制度", "一工程一设计")),
+    "MINE-6-WARNING-EDUCATION-SYSTEM": _system("事故警示教育制度", "事故警示教育"),
     "MINE-7-COMPREHENSIVE-DRILL": _drills("综合应急预案"),
     "MINE-7-ESCAPE-ROUTES-KNOWN": STAFF_KNOW_ESCAPE_ROUTES,
     "MINE-7-SPECIAL-PLAN-DRILL": _drills("专项应急预案"),
-    "MINE-7-STOP-EVACUATE-SYSTEM": exists("documents", kind_or_covers("停产撤人制度", "停产撤人")),
+    "MINE-7-STOP-EVACUATE-SYSTEM": _system("停产撤人制度", "停产撤人"),
     **documents_of_kind({"MINE-1-REWARD-PENALTY-SYSTEM": "考核奖惩制度",
                          "MINE-2-INVESTIGATION-SYSTEM": "隐患排查治理制度",
                          "MINE-6-HIDDEN-HAZARD-SURVEY-SYSTEM": "隐蔽致灾因素普查治理制度"}),

@@ -233,6 +233,8 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
     op = node.op
     if op == "is_set":
         return f"({left} {'not in' if node.right.value else 'in'} _EMPTY)"
+    if op == "absent":   # the key is not written (a written null is a stated value)
+        return f"({left} is MISSING)"
     if op in ("matches", "not_matches"):
         v = src.tmp()
         rx = src.const(saferegex.compile_pattern(node.right.value))  # RE2 when installed

@@ -14,6 +14,12 @@ the same thing. The rule for absent data is the same in both, and is durable-rul
 comparison on an absent field is false, and so is its negation (`not: {field: x, eq: 1}` does not
 match a fact without x). A null value counts as absent. To test absence, write
 `{field: x, is_set: false}`.
+
+A filter (`where`) is also read three-valued (docs/rules.md, 缺失不等于否定): `possible(where)`
+is the condition "could match if the fields the record does not write were written" — each
+comparison on the record's own field also holds when that field is absent (the internal operator
+`absent`: the key is not written; a written null is a stated value). A check compares its verdict
+over the records that surely match with its verdict over those that possibly match.
 """
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ from .errors import InputError
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "contains", "not_contains",
                "contains_all", "not_contains_all", "contains_any", "contains_none", "matches",
-               "not_matches", "is_set")
+               "not_matches", "is_set", "absent")
 AUTHOR_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "contains", "contains_all",
               "contains_any", "matches", "is_set")
 NEGATE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le", "in": "not_in",
@@ -289,6 +295,8 @@ def describe(node: Any) -> str:
         return f"存在{node.fact}记录" + (f"（{describe(node.where)}）" if node.where else "")
     if isinstance(node, Cmp):
         r = node.right
+        if node.op == "absent":
+            return f"{node.left.text()}未写出"
         if node.op == "is_set":
             return f"{node.left.text()}{'已填写' if r.value else '未填写'}"
         val = r.text() if isinstance(r, Ref) else (f"参数{r.name}" if isinstance(r, Param) else _lit(r.value))
@@ -302,3 +310,49 @@ def _lit(v: Any) -> str:
     if isinstance(v, bool):
         return "是" if v else "否"
     return str(v)
+
+
+# ---- three-valued filters ----------------------------------------------------------------------
+
+def possible(node: Any, always: frozenset = frozenset()) -> Any:
+    """The NNF condition `node` with every comparison on the current record's own field widened
+    to "holds, or that field is not written" — the records that could match once their missing
+    fields were written. Fields in `always` (written on every record: the schema requires them)
+    are left alone, as are nested patterns (exists), the profile and joined records. Returns None
+    when nothing could be unknown, so callers add no selection."""
+    out = _possible(node, always)
+    return None if out is node else out
+
+
+def _possible(node: Any, always: frozenset) -> Any:
+    if isinstance(node, (All, Any_)):
+        items = [_possible(i, always) for i in node.items]
+        if all(a is b for a, b in zip(items, node.items)):
+            return node
+        return type(node)(items)
+    if isinstance(node, Cmp) and node.op not in ("is_set", "absent"):
+        unknown = [Cmp(ref, "absent", Lit(True), node.where) for ref in (node.left, node.right)
+                   if isinstance(ref, Ref) and ref.root == "field" and ".".join(ref.path) not in always]
+        return Any_([node] + unknown) if unknown else node
+    return node
+
+
+def unknowable_fields(node: Any, always: frozenset = frozenset()) -> tuple:
+    """The record's own fields (paths) whose absence `possible` reads as unknown, in order."""
+    out: dict = {}
+    for n in _top_level(node):
+        if isinstance(n, Cmp) and n.op not in ("is_set", "absent"):
+            for ref in (n.left, n.right):
+                if isinstance(ref, Ref) and ref.root == "field" and ".".join(ref.path) not in always:
+                    out[tuple(ref.path)] = None
+    return tuple(out)
+
+
+def _top_level(node: Any):
+    """Every node of the tree outside nested patterns."""
+    if node is None:
+        return
+    yield node
+    if isinstance(node, (All, Any_)):
+        for i in node.items:
+            yield from _top_level(i)

@@ -150,6 +150,17 @@ OPEN_FACT_TYPES = {"observations"}  # observations carry any fields their kind n
 
 
 @lru_cache(maxsize=None)
+def required_fields() -> dict[str, frozenset]:
+    """{fact type: the fields every record of it writes} (the schema's `required`; for
+    observations the ones every kind requires): a filter on them is never unknown."""
+    defs = schema("evidence")["$defs"]
+    out = {t: frozenset(defs[d].get("required", ())) for t, d in _DEF_OF.items()}
+    out["certificates"] = frozenset(defs["worker"]["properties"]["certificates"]["items"].get("required", ())) | {
+        "id", "worker"}
+    return out
+
+
+@lru_cache(maxsize=None)
 def observation_fields() -> dict[str, frozenset]:
     """{observation kind: the fields the schema allows it} for the kinds the schema knows, so lint
     can reject a rule that reads a field its observation kind does not have."""

@@ -11,6 +11,9 @@ Every kind is split in two so that both evaluators share the arithmetic but not 
 """
 from __future__ import annotations
 
+from .. import conditions as C
+from ..evidence import field_labels, required_fields
+from ..findings import FAIL, INSUFFICIENT, NOT_DUE
 from .context import ChecklistPlan
 from . import coverage, each, exists, frequency, judgement, none, notice, profile
 
@@ -26,10 +29,59 @@ KINDS = {
 }
 
 
+# The selections whose filter is read three-valued (docs/rules.md, 缺失不等于否定): per kind, the
+# groups of selections swapped together for their `<name>?` twin (the records that possibly match).
+UNKNOWN_GROUPS = {"exists": (("match",),), "frequency": (("match",),), "none": (("match",),),
+                  "coverage": (("of",), ("by",))}
+
+
+def unknown_groups(rule) -> list:
+    """[(selection names swapped together, fact type, the filter fields that may be unknown)] —
+    a selection is in only when its filter reads a field the schema does not require."""
+    sels = KINDS[rule.kind].selections(rule)
+    if rule.kind == "each":
+        names = tuple(n for n in sels if n == "subjects" or n.startswith("req"))
+        groups = (names,)
+        where = rule.conditions.get("where")
+    else:
+        groups = UNKNOWN_GROUPS.get(rule.kind, ())
+    out = []
+    for names in groups:
+        fact, cond, _alias = sels[names[0]]
+        if rule.kind == "each":
+            cond = where
+        if cond is None or fact == "profile":
+            continue
+        fields = C.unknowable_fields(cond, required_fields().get(fact, frozenset()))
+        if fields:
+            out.append((names, fact, fields))
+    return out
+
+
+def _twins(rule, sels: dict) -> dict:
+    """The `<name>?` selections: the same condition with its filter widened by C.possible."""
+    out = {}
+    for names, fact, _fields in unknown_groups(rule):
+        always = required_fields().get(fact, frozenset())
+        if rule.kind == "each":
+            where = C.possible(rule.conditions["where"], always)
+            alias = sels["subjects"][2]
+            out["subjects?"] = (fact, where, alias)
+            for i, req in enumerate(each.requirements(rule)):
+                out[f"req{i}?"] = (fact, C.All([where, req]), alias)
+        else:
+            for name in names:
+                f, cond, alias = sels[name]
+                out[name + "?"] = (f, C.possible(cond, always), alias)
+    return out
+
+
 def selections(rule) -> dict:
     """{name: (fact type or 'profile', NNF condition or None, alias)} for the rule's check, plus
-    'applies' and each override's condition (selections over the profile)."""
+    'applies' and each override's condition (selections over the profile), plus the `<name>?`
+    twin of each selection whose filter may be unknown for a record (unknown_groups)."""
     out = dict(KINDS[rule.kind].selections(rule))
+    out.update(_twins(rule, out))
     if rule.applies is not None:
         out["applies"] = ("profile", rule.applies, None)
     for i, (when, _) in enumerate(rule.overrides):
@@ -41,9 +93,54 @@ def refinements(rule) -> dict:
     """{selection name: (name of a selection it narrows, condition)}: selections the native
     evaluator may compute from another's result (rete matches every selection on its own)."""
     refine = getattr(KINDS[rule.kind], "refinements", None)
-    return refine(rule) if refine else {}
+    out = refine(rule) if refine else {}
+    if rule.kind == "each" and unknown_groups(rule):
+        out.update({f"req{i}?": ("subjects?", req) for i, req in enumerate(each.requirements(rule))})
+    return out
 
 
 def prepare(rule, checklist):
-    """The rule's decide(sel, evidence, as_of) for this checklist."""
-    return KINDS[rule.kind].prepare(rule, ChecklistPlan(checklist))
+    """The rule's decide(sel, evidence, as_of) for this checklist; where its filter may be unknown
+    for some record, the verdict must hold whether those records are counted or not."""
+    decide = KINDS[rule.kind].prepare(rule, ChecklistPlan(checklist))
+    groups = unknown_groups(rule)
+    if not groups:
+        return decide
+    what = rule.check.get("what", "")
+    labels = {fact: field_labels().get(fact, {}) for _, fact, _ in groups}
+
+    def decide3(sel, evidence, as_of):
+        v = decide(sel, evidence, as_of)
+        if v[0] == INSUFFICIENT:
+            return v
+        open_ = [g for g in groups if len(sel[g[0][0] + "?"]) != len(sel[g[0][0]])]
+        if not open_:
+            return v
+        statuses = set()
+        for mask in range(1, 1 << len(open_)):   # every way of counting the unknown records
+            alt = dict(sel)
+            for j, (names, _f, _fl) in enumerate(open_):
+                if mask >> j & 1:
+                    for n in names:
+                        alt[n] = sel[n + "?"]
+            statuses.add(decide(alt, evidence, as_of)[0])
+        if statuses <= {v[0]} or v[0] == NOT_DUE and FAIL not in statuses:
+            return v   # the verdict holds either way (未到期: nothing has failed either way)
+        return _undetermined(what, v[0], statuses - {v[0]}, open_, sel, labels)
+    return decide3
+
+
+def _undetermined(what, status, others, open_, sel, labels):
+    """证据不足: which records could not be placed, for lack of which fields."""
+    gaps = {}
+    for names, fact, fields in open_:
+        sure = {id(f) for f in sel[names[0]]}
+        for f in sel[names[0] + "?"]:
+            if id(f) not in sure:
+                gone = [p for p in fields if each.absent(f, p, {})]
+                gaps.setdefault(f["id"], []).extend(each.label(p, labels[fact]) for p in gone)
+    text = "；".join(f"{rid} 缺少 {'、'.join(dict.fromkeys(g))}" for rid, g in gaps.items())
+    reason = (f"{text}，不能确定这些记录是否计入本项核查（不计入时结论为{status}，计入时为"
+              f"{'、'.join(sorted(others))}），无法判定{what}。请在记录上写明这些字段")
+    details = {"undetermined": {rid: list(dict.fromkeys(g)) for rid, g in gaps.items()}}
+    return INSUFFICIENT, reason, list(gaps), details

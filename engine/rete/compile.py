@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .. import conditions as C
 from ..compile_native import coerce_literal, kind_of
-from .values import DAY, LEN, PROFILE_TYPE, edge_type, to_number
+from .values import DAY, LEN, NULL, PROFILE_TYPE, edge_type, to_number
 
 FALSE = {"$eq": {"__never": 1}}   # a property no fact has: never matches
 ORDER = {"eq": "$eq", "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
@@ -203,6 +203,8 @@ class SelectionCompiler:
         kind = self._kind(left, cur)
         if op == "is_set":
             return _is_set(path, kind, val)
+        if op == "absent":   # not written: no value, no written null, no (empty) list
+            return {"$and": [{"$nex": {path: 1}}, {"$nex": {path + NULL: 1}}, {"$nex": {path + LEN: 1}}]}
         if op in ORDER:
             if isinstance(val, list):
                 raise Refused(f"{op} 的比较值不能是列表")

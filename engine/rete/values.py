@@ -5,7 +5,8 @@ join on list membership and cannot test an empty list. So each fact is rewritten
 the compiler (compile.py) writes the literals it compares against:
 - dates become sortable integers in minutes (a date is its midnight); a date-time `x` also gets
   `x__day`, its day's midnight, for comparisons with a plain date (which are made by the day);
-- `id` becomes `_fid`; nulls and empty lists are dropped (absent, as native treats them), and
+- `id` becomes `_fid`; nulls and empty lists are dropped (absent, as native treats them) — a
+  written null leaves `x__null: 1`, so "not written" (a filter's unknown) stays testable — and
   every list field `x` gets a sibling `x__n` holding its length so emptiness stays testable;
 - the profile fields rules read are copied under `_p`, so a profile test is a test on the fact
   itself rather than a join (joins are where durable-rules crashes);
@@ -21,6 +22,7 @@ PROFILE_TYPE = "profile"
 PROFILE_ID = "__profile__"
 LEN = "__n"
 DAY = "__day"
+NULL = "__null"
 
 
 def to_number(v):
@@ -39,6 +41,7 @@ def convert(obj: dict) -> dict:
             continue
         key = "_fid" if k == "id" else k
         if v is None:
+            out[key + NULL] = 1
             continue
         if isinstance(v, dict):
             out[key] = convert(v)
