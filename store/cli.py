@@ -130,7 +130,8 @@ def users_list(db):
     store = dbm.connect(db)
     with store.session() as s:
         for u in s.scalars(select(models.User).order_by(models.User.username)):
-            click.echo(f"{u.username}\t{u.display_name}\t{um.ROLE_NAMES[u.role]}\t{u.district}")
+            click.echo(f"{u.username}\t{u.display_name}\t{um.ROLE_NAMES[u.role]}\t{u.district}"
+                       + ("\t已停用" if u.disabled_at else ""))
 
 
 @click.command("import")
@@ -421,6 +422,8 @@ def store_check_results(db, actor, results, checklist_id, choice=None) -> None:
 
 def register(main: click.Group) -> None:
     """Add the store's commands to the main CLI."""
+    from .users_cli import attach
+    attach(users)       # users passwd|disable|enable
     for cmd in (db, users, import_, hazards, plan):
         _guard(cmd)
         main.add_command(cmd)

@@ -37,6 +37,8 @@ class User(Base):
     district: Mapped[str] = mapped_column(String(64), default="")
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # set while the account is disabled (NULL otherwise, so older rows keep their event digest)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     __table_args__ = (CheckConstraint("role in ('inspector', 'admin', 'viewer')", name="ck_users_role"),)
 
 
@@ -214,3 +216,7 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# the web app's working state (drafts, login failures, its session key): tables of the same schema
+from . import webstate  # noqa: E402,F401

@@ -51,11 +51,47 @@ def create_user(s: Session, actor: str, username: str, display_name: str, role: 
     return u
 
 
+MIN_PASSWORD = 8
+
+
+def check_new_password(password: str) -> None:
+    """The one password rule (CLI and web alike): at least MIN_PASSWORD characters."""
+    if len(password or "") < MIN_PASSWORD:
+        raise InputError(f"密码至少 {MIN_PASSWORD} 位", field="password")
+
+
 def set_password(s: Session, actor: str, username: str, password: str) -> None:
+    """Set an account's password (an administrator for someone, or `change_password` for oneself)."""
+    check_new_password(password)
     events.lock(s)
     u = get_user(s, username)
     u.password_hash = hash_password(password)
-    events.record(s, actor, "user.password", "user", u.id, {"username": username}, row=u)
+    events.record(s, actor, "user.password", "user", u.id, {"username": username, "by": actor}, row=u)
+
+
+def change_password(s: Session, username: str, old: str, new: str) -> None:
+    """A user changes their own password: the old one is required."""
+    u = get_user(s, username)
+    if not (u.password_hash and check_password(old, u.password_hash)):
+        raise InputError("原密码不正确", field="old_password")
+    if old == new:
+        raise InputError("新密码不能与原密码相同", field="password")
+    set_password(s, username, username, new)
+
+
+def set_disabled(s: Session, actor: str, username: str, disabled: bool) -> models.User:
+    """Disable (or enable again) an account: a disabled account cannot sign in, and the web app ends
+    its sessions at their next request. Nobody disables themselves (there would be no one to undo it)."""
+    events.lock(s)
+    u = get_user(s, username)
+    if disabled and actor == username:
+        raise InputError("不能停用自己的账号", field="user")
+    if bool(u.disabled_at) == disabled:
+        raise InputError(f"账号 {username} {'已是停用状态' if disabled else '未被停用'}", field="user")
+    u.disabled_at = events.now() if disabled else None
+    events.record(s, actor, "user.disable" if disabled else "user.enable", "user", u.id, {"username": username},
+                  row=u)
+    return u
 
 
 def get_user(s: Session, username: str) -> models.User:
@@ -67,4 +103,5 @@ def get_user(s: Session, username: str) -> models.User:
 
 def authenticate(s: Session, username: str, password: str) -> models.User | None:
     u = s.scalar(select(models.User).where(models.User.username == username))
-    return u if u is not None and u.password_hash and check_password(password, u.password_hash) else None
+    return u if (u is not None and u.password_hash and u.disabled_at is None
+                 and check_password(password, u.password_hash)) else None

@@ -12,9 +12,11 @@ import subprocess
 import pytest
 
 from yinhuan.web import access, bureau, inspect
-from yinhuan.web.data import bureau_demo_inputs, demo_files
+from yinhuan.web.data import demo_files
 from yinhuan.web.security import LoginLimiter, check_login
 
+from store_fixtures import db_kind, pg_server, store_db  # noqa: F401
+from yinhuan.web.app import create_app
 from web_helpers import HUANCUI_ENT, WENDENG_ENT, Browser, make_app
 
 ROLES = ("anonymous", "inspector", "admin", "viewer")
@@ -22,8 +24,17 @@ USER_OF = {"inspector": "huancui", "admin": "admin", "viewer": "viewer", "anonym
 
 
 @pytest.fixture()
-def app(tmp_path):
-    return make_app(tmp_path)
+def app(tmp_path, store_db):
+    """The app over a fresh store: every test here runs on SQLite and on PostgreSQL."""
+    return make_app(tmp_path, store_db)
+
+
+def _store_inspection(app, district):
+    from sqlalchemy import select
+    from yinhuan.store import models as m
+    with app.extensions["yinhuan"]["store"].session() as s:
+        return s.scalars(select(m.Inspection.id).join(m.Enterprise).where(m.Enterprise.district == district)
+                         .order_by(m.Inspection.id)).first()
 
 
 def _hazard_of(app, district):
@@ -57,8 +68,10 @@ TABLE = [  # (endpoint, method, url, roles allowed)
     ("inspection_upload", "POST", "/inspections/{draft}/upload", {I}),
     ("inspection_finish", "POST", "/inspections/{draft}/finish", {I}),
     ("inspection_pdf", "GET", "/inspections/{done}/record.pdf", SIGNED),
-    ("tables", "GET", "/bureau/tables", {AD, V}),
-    ("table_explain", "GET", "/bureau/tables/explain?metric={metric}", {AD, V}),
+    ("record", "GET", "/records/{rec}", SIGNED),
+    ("rule", "GET", "/rules/GM-6-NO-PAPER-ONLY", SIGNED),
+    ("tables", "GET", "/bureau/tables", SIGNED),
+    ("table_explain", "GET", "/bureau/tables/explain?metric={metric}&district=环翠区", SIGNED),
     ("table_download", "GET", "/bureau/tables/download", {AD, V}),
     ("charts", "GET", "/bureau/charts", {AD, V}),
     ("hazards", "GET", "/hazards", SIGNED),
@@ -69,6 +82,9 @@ TABLE = [  # (endpoint, method, url, roles allowed)
     ("admin_access", "GET", "/admin/access", {AD}),
     ("admin_users", "GET", "/admin/users", {AD}),
     ("admin_users", "POST", "/admin/users", {AD}),
+    ("admin_user_password", "POST", "/admin/users/viewer/password", {AD}),
+    ("admin_user_disable", "POST", "/admin/users/viewer/disable", {AD}),
+    ("account_password", "POST", "/account/password", SIGNED),
     ("login", "POST", "/login", {A} | SIGNED),
     ("logout", "POST", "/logout", SIGNED),      # last: it signs the client out
 ]
@@ -85,11 +101,11 @@ def shared(tmp_path_factory):
     """One app for the whole table: an own-district draft, a finished inspection, a hazard."""
     app = make_app(tmp_path_factory.mktemp("routes"))
     owner = Browser(app, "huancui")
-    inputs = app.extensions["yinhuan"]["bureau_inputs"]["gongmao-2023"]
     h = _hazard_of(app, "环翠区")
+    tallies = app.extensions["yinhuan"]["tallies"]
     return app, {"own": HUANCUI_ENT, "draft": owner.start_inspection(), "done": _finished(owner),
-                 "metric": bureau.table(inputs, "gongmao-2023", "2023-06", False).data["columns"][0]["metric"],
-                 "hz": h["id"]}
+                 "metric": bureau.table(tallies, "gongmao-2023", "2023-06", False).data["columns"][0]["metric"],
+                 "hz": h["id"], "rec": _store_inspection(app, "环翠区")}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -126,7 +142,9 @@ def test_huancui_inspector_cannot_read_or_change_wendeng(app, tmp_path):
     w_draft = wendeng.start_inspection(WENDENG_ENT)
     w_done = _finished(wendeng, WENDENG_ENT)
     wh = _hazard_of(app, "文登区")
-    before = json.loads((tmp_path / "state" / "inspections" / f"{w_draft}.json").read_text())
+    w_rec = _store_inspection(app, "文登区")
+    insps = app.extensions["yinhuan"]["inspections"]
+    before = insps.get(w_draft)
 
     hc = Browser(app, "huancui")
     listing = hc.get("/enterprises").get_data(as_text=True)
@@ -137,10 +155,15 @@ def test_huancui_inspector_cannot_read_or_change_wendeng(app, tmp_path):
     assert "文登" not in hc.get("/hazards").get_data(as_text=True).split("<tbody>")[1]
     assert "文登" not in hc.get("/hazards?district=文登区").get_data(as_text=True).split("<tbody>")[1]
     for url in (f"/enterprises/{WENDENG_ENT}", f"/inspections/{w_draft}", f"/inspections/{w_done}",
-                f"/inspections/{w_done}/record.pdf", f"/inspections/{w_done}/notice.pdf",
-                f"/hazards/{wh['id']}", "/bureau/tables", "/bureau/tables/download",
-                "/bureau/charts", "/admin/access"):
+                f"/inspections/{w_done}/record.pdf", f"/inspections/{w_done}/notice.pdf", f"/records/{w_rec}",
+                f"/hazards/{wh['id']}", "/bureau/tables/download", "/bureau/charts", "/admin/access",
+                "/bureau/tables/explain?metric=major_found&district=文登区",
+                "/bureau/tables/explain?metric=major_found"):
         assert hc.get(url).status_code == 403, url
+    # the dispatch table: only the inspector's own district's row, no city total
+    page = hc.get("/bureau/tables?cumulative=1").get_data(as_text=True).split("<tbody>")[1]
+    rows = re.findall(r"<tr[^>]*><th>([^<]+)</th>", page)
+    assert rows == ["环翠区"], rows
     evil = {"p.name": "篡改", "p.district": "环翠区", "deadline": "2023-12-31"}
     for url in (f"/enterprises/{WENDENG_ENT}/inspections", f"/inspections/{w_draft}/save",
                 f"/inspections/{w_draft}/finish", f"/hazards/{wh['id']}/move", f"/hazards/{wh['id']}/supervise"):
@@ -154,7 +177,7 @@ def test_huancui_inspector_cannot_read_or_change_wendeng(app, tmp_path):
     r = hc.post(f"/inspections/{own}/upload", {"file": (io.BytesIO(other), "w.yaml")},
                 content_type="multipart/form-data")
     assert r.status_code == 400 and "不一致" in r.get_data(as_text=True)
-    after = json.loads((tmp_path / "state" / "inspections" / f"{w_draft}.json").read_text())
+    after = insps.get(w_draft)
     assert after == before
 
 
@@ -207,21 +230,43 @@ def test_accounts_live_in_the_store_with_salted_scrypt(app):
         assert admin.post("/admin/users", form).status_code == 400, bad
 
 
-def test_login_is_rate_limited(app):
-    b = Browser(app)
-    for _ in range(5):
-        assert b.post("/login", {"username": "admin", "password": "wrong"}).status_code == 401
-    r = b.post("/login", {"username": "admin", "password": "yinhuan-demo"})
-    assert r.status_code == 429 and "次数过多" in r.get_data(as_text=True)
+def _from(server, address):
+    c = Browser(server)
+    c.c.environ_base["REMOTE_ADDR"] = address
+    return c
 
 
-def test_limiter_window_passes():
-    now = [0.0]
-    lim = LoginLimiter(limit=2, window=60, clock=lambda: now[0])
+def test_login_is_rate_limited_across_servers(app):
+    """Failures are counted in the store: a second server on the same store refuses too, per account
+    (whatever the address) and per client address (whatever the account)."""
+    other = create_app(db=app.extensions["yinhuan"]["store"].url)
+    for n in range(5):
+        r = _from(app if n % 2 else other, f"10.0.0.{n}").post("/login", {"username": "admin", "password": "wrong"})
+        assert r.status_code == 401
+    for server in (app, other):
+        r = _from(server, "10.0.1.1").post("/login", {"username": "admin", "password": "yinhuan-demo"})
+        assert r.status_code == 429 and "次数过多" in r.get_data(as_text=True)
+    for n in range(5):
+        r = _from(app if n % 2 else other, "10.9.9.9").post("/login", {"username": f"nobody{n}", "password": "x"})
+        assert r.status_code == 401
+    assert _from(other, "10.9.9.9").post("/login", {"username": "viewer", "password": "yinhuan-demo"}
+                                         ).status_code == 429
+    assert _from(other, "10.9.9.8").post("/login", {"username": "viewer", "password": "yinhuan-demo"}
+                                         ).status_code == 302
+
+
+def test_limiter_window_passes(app):
+    from datetime import datetime, timedelta
+    now = [datetime(2023, 6, 1, 12, 0)]
+    lim = LoginLimiter(app.extensions["yinhuan"]["store"], limit=2, window=60, clock=lambda: now[0])
     lim.failed("k")
     lim.failed("k")
-    assert lim.blocked("k") > 0
-    now[0] = 61
+    assert lim.blocked("k") > 0 and lim.blocked("other") == 0
+    now[0] += timedelta(seconds=61)
+    assert lim.blocked("k") == 0
+    lim.failed("k")
+    lim.failed("k")
+    lim.succeeded("k")
     assert lim.blocked("k") == 0
 
 
@@ -365,39 +410,100 @@ def _cli(*args):
     return SimpleNamespace(returncode=res.exit_code, stdout=res.output, stderr=res.output)
 
 
-def test_tables_are_the_workbooks_numbers_and_cells_explain(app, tmp_path):
+def _web_cells(page: str) -> list[str]:
+    return [v for _, v in re.findall(r'data-metric="([^"]+)">([^<]*)</a>', page)]
+
+
+def _tally_db(app, tmp_path, checklist, period, cumulative=True) -> dict:
+    """`yinhuan tally --db` on the app's own store, as JSON."""
+    out = tmp_path / f"{checklist}-{period}-{cumulative}"
+    res = _cli("tally", "--checklist", checklist, "--period", period, *(["--cumulative"] if cumulative else []),
+               "--format", "json", "--out", str(out), "--db", app.extensions["yinhuan"]["store"].url)
+    assert res.returncode == 0, res.stderr
+    return json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
+
+
+def _expected_cells(want: dict) -> list[str]:
+    return [str(r["values"][c["metric"]]) for r in want["rows"] for c in want["columns"]]
+
+
+def test_tables_are_tally_db_and_cells_explain(app, tmp_path):
+    import html
     b = Browser(app, "viewer")
     for checklist in ("gongmao-2023", "mine-2023"):
         page = b.get(f"/bureau/tables?checklist={checklist}&period=2023-06&cumulative=1").get_data(as_text=True)
-        out = tmp_path / checklist
-        sector_inputs = [str(p) for p in bureau_demo_inputs()[checklist]]
-        res = _cli("tally", "--checklist", checklist, "--period", "2023-06", "--cumulative", "--format", "json",
-                   "--out", str(out), *sector_inputs)
-        assert res.returncode == 0, res.stderr
-        want = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
-        cells = re.findall(r'data-metric="([^"]+)">([^<]*)</a>', page)
-        got = [v for _, v in cells]
-        expect = [str(r["values"][c["metric"]]) for r in want["rows"] for c in want["columns"]]
-        assert got == expect, checklist
-        # each cell links to what `tally --explain` prints
+        want = _tally_db(app, tmp_path, checklist, "2023-06")
+        assert _web_cells(page) == _expected_cells(want), checklist
+        assert any(v not in ("0", "否", "0.0") for v in _expected_cells(want)), "the demo store counts nothing"
+        # each cell links to what `tally --explain` prints on the same store
         metric = want["columns"][0]["metric"]
         district = want["rows"][0]["district"]
         ex = b.get(f"/bureau/tables/explain?checklist={checklist}&period=2023-06&cumulative=1&metric={metric}"
                    f"&district={district}").get_data(as_text=True)
         cli = _cli("tally", "--checklist", checklist, "--period", "2023-06", "--cumulative", "--explain", metric,
-                   "--district", district, *sector_inputs)
+                   "--district", district, "--db", app.extensions["yinhuan"]["store"].url)
         assert cli.returncode == 0, cli.stderr
-        import html
         assert cli.stdout.strip() in html.unescape(ex)
 
 
-def test_workbook_download_and_charts(app):
+def test_an_inspection_finished_in_the_browser_counts_at_once(app, tmp_path):
+    """Finish a 部门检查 dated in July: the July table (web and `tally --db`) counts the enterprise, and its
+    cell explains itself with links to the enterprise, the stored inspection and the rules."""
+    viewer = Browser(app, "viewer")
+    url = "/bureau/tables?checklist=gongmao-2023&period=2023-07"
+    before = _web_cells(viewer.get(url).get_data(as_text=True))
+    assert before == _expected_cells(_tally_db(app, tmp_path, "gongmao-2023", "2023-07", False))
+    hc = Browser(app, "huancui")
+    iid = hc.start_inspection()
+    form = dict(app.extensions["yinhuan"]["inspections"].get(iid).form) | {"i.date": "2023-07-10",
+                                                                           "a.GM-6-NO-PAPER-ONLY.answer": "是"}
+    assert hc.post(f"/inspections/{iid}/finish", form | {"deadline": "2023-08-31"}).status_code == 302
+    page = viewer.get(url).get_data(as_text=True)
+    want = _tally_db(app, tmp_path / "after", "gongmao-2023", "2023-07", False)
+    assert _web_cells(page) == _expected_cells(want) != before
+    row = next(r for r in want["rows"] if r["district"] == "环翠区")
+    assert row["values"]["checked_enterprises"] == 1
+    ex = viewer.get("/bureau/tables/explain?checklist=gongmao-2023&period=2023-07&metric=checked_enterprises"
+                    "&district=环翠区").get_data(as_text=True)
+    assert f'href="/enterprises/{HUANCUI_ENT}"' in ex
+    rec = re.search(r'href="/records/(\d+)" class="insp"', ex).group(1)
+    record = viewer.get(f"/records/{rec}").get_data(as_text=True)
+    assert f'href="/inspections/{iid}"' in record and "2023年7月10日" in record and "GM-6-NO-PAPER-ONLY" in record
+    # a 不符合 cell names the rule behind it, and the rule's page says what it checks
+    failing = [c["metric"] for c in want["columns"] if str(row["values"][c["metric"]]) not in ("0", "否")
+               and c["metric"] != "checked_enterprises"]
+    links = set()
+    for metric in failing:
+        links |= set(re.findall(r'href="/rules/([^"]+)" class="rule"', viewer.get(
+            f"/bureau/tables/explain?checklist=gongmao-2023&period=2023-07&metric={metric}&district=环翠区"
+        ).get_data(as_text=True)))
+    assert "GM-6-NO-PAPER-ONLY" in links, failing
+    rule = viewer.get("/rules/GM-6-NO-PAPER-ONLY").get_data(as_text=True)
+    assert "工贸方案 二（一）6" in rule and "纸面落实" in rule
+    # the inspector sees the same explanation for their own district, not another's
+    assert hc.get("/bureau/tables/explain?checklist=gongmao-2023&period=2023-07&metric=checked_enterprises"
+                  "&district=环翠区").status_code == 200
+    assert hc.get(f"/records/{rec}").status_code == 200
+
+
+def test_workbook_download_and_charts(app, tmp_path):
     b = Browser(app, "admin")
-    r = b.get("/bureau/tables/download?checklist=gongmao-2023&period=2023-06")
+    r = b.get("/bureau/tables/download?checklist=gongmao-2023&period=2023-06&cumulative=1")
     assert r.status_code == 200 and r.data[:2] == b"PK"
+    # the workbook is `tally --db`'s, byte for byte but for the file's own timestamps: same cells
     import openpyxl
-    wb = openpyxl.load_workbook(io.BytesIO(r.data))
-    assert wb.sheetnames
+    out = tmp_path / "cli"
+    res = _cli("tally", "--checklist", "gongmao-2023", "--period", "2023-06", "--cumulative", "--format", "xlsx",
+               "--out", str(out), "--db", app.extensions["yinhuan"]["store"].url)
+    assert res.returncode == 0, res.stderr
+
+    def cells(wb):
+        return [[c.value for c in row] for ws in wb.worksheets for row in ws.iter_rows()]
+    got = openpyxl.load_workbook(io.BytesIO(r.data))
+    assert cells(got) == cells(openpyxl.load_workbook(next(out.glob("*.xlsx"))))
+    web = _web_cells(b.get("/bureau/tables?checklist=gongmao-2023&period=2023-06&cumulative=1").get_data(as_text=True))
+    flat = [str(v) for row in cells(got) for v in row if v is not None]
+    assert all(v in flat for v in web if v not in ("0",))
     page = b.get("/bureau/charts").get_data(as_text=True)
     assert page.count("<svg") == 4 and "每月发现与整改" in page and "挂牌督办" in page
     assert "尚未检查的重点企业" in page and "文登区宏钢特钢有限公司" in page     # 钢铁: a key enterprise
@@ -430,10 +536,10 @@ def test_finishing_stores_the_inspection_and_its_hazards(app):
     form = dict(app.extensions["yinhuan"]["inspections"].get(iid).form) | {"i.date": "2023-10-12"}
     assert b.post(f"/inspections/{iid}/finish", form | {"deadline": "2023-11-30"}).status_code == 302
     assert count(models.Inspection) == before + 1
+    frozen_version = app.extensions["yinhuan"]["inspections"].get(iid).finished["rulebook_version"]
     with store.session() as s:
         insp = s.scalars(select(models.Inspection).order_by(models.Inspection.id.desc())).first()
         assert insp.checklist_id == "gongmao-full-2023" and insp.created_by == "huancui"
-        frozen_version = app.extensions["yinhuan"]["inspections"].get(iid).finished["rulebook_version"]
         assert insp.rulebook_version == frozen_version and insp.enterprise.credit_code == HUANCUI_ENT
         stored = {(f.rule, f.status) for f in insp.findings}
     frozen = {(f["rule"], f["status"]) for f in app.extensions["yinhuan"]["inspections"].get(iid).finished["findings"]}
@@ -518,3 +624,123 @@ def test_the_self_check_workbook_uploads_into_the_form(app):
     r = b.post(f"/inspections/{iid2}/upload", {"file": (io.BytesIO(book.read_bytes()), "自查表.xlsx")},
                content_type="multipart/form-data")
     assert r.status_code == 400 and "gongmao-2023" in r.get_data(as_text=True)
+
+
+# ---- drafts in the store ---------------------------------------------------------------------------------
+
+def test_a_draft_lives_in_the_store_and_is_shared_by_servers(app, tmp_path):
+    """Two servers on one store: a draft saved through one is read, continued and finished through the
+    other; nothing of it is kept in files; an autosave arriving after 完成检查 changes nothing."""
+    other = create_app(db=app.extensions["yinhuan"]["store"].url)
+    one, two = Browser(app, "huancui"), Browser(other, "huancui")
+    iid = one.start_inspection()
+    form = dict(app.extensions["yinhuan"]["inspections"].get(iid).form)
+    _save(one, iid, form | {"i.date": "2023.10.12", "a.GM-6-NO-PAPER-ONLY.note": "台账与现场不符"})
+    page = two.get(f"/inspections/{iid}").get_data(as_text=True)
+    assert "台账与现场不符" in page and 'value="2023.10.12"' in page
+    j = _save(two, iid, form | {"i.date": "2023-10-12", "a.GM-6-NO-PAPER-ONLY.answer": "是"})
+    assert j["revision"] == 2
+    assert not list(tmp_path.rglob("*.json")) and not list(tmp_path.rglob("*.web"))
+    assert one.post(f"/inspections/{iid}/finish", {"deadline": "2023-12-31"}).status_code == 302
+    late = two.post(f"/inspections/{iid}/save", form | {"a.GM-6-NO-PAPER-ONLY.answer": "否"},
+                    headers={"X-Requested-With": "fetch"})
+    assert late.status_code == 400
+    done = app.extensions["yinhuan"]["inspections"].get(iid)
+    assert done.status == "finished" and done.form["a.GM-6-NO-PAPER-ONLY.answer"] == "是"
+    assert any(f["rule"] == "GM-6-NO-PAPER-ONLY" and f["status"] == "不符合" for f in done.finished["findings"])
+    # a second 完成检查 (another tab, another server) stores nothing twice
+    assert two.post(f"/inspections/{iid}/finish", {"deadline": "2023-12-31"}).status_code == 400
+    # the printed documents are kept with it: a reprint through the other server is the same bytes
+    assert one.get(f"/inspections/{iid}/notice.pdf").data == two.get(f"/inspections/{iid}/notice.pdf").data
+
+
+def test_a_failed_finish_leaves_the_draft_as_it_was(app, monkeypatch):
+    b = Browser(app, "huancui")
+    iid = b.start_inspection()
+    form = dict(app.extensions["yinhuan"]["inspections"].get(iid).form) | {"i.date": "2023-10-12"}
+
+    def refuse(*a, **k):
+        from yinhuan.errors import InputError
+        raise InputError("数据库暂时不可用")
+    monkeypatch.setattr(inspect, "store_finished", refuse)
+    r = b.post(f"/inspections/{iid}/finish", form | {"deadline": "2023-12-31"})
+    assert r.status_code == 400 and "数据库暂时不可用" in r.get_data(as_text=True)
+    insp = app.extensions["yinhuan"]["inspections"].get(iid)
+    assert insp.status == "draft" and insp.form["i.date"] == "2023-10-12"
+    assert _save(b, iid, form)["revision"] == insp.revision + 1
+
+
+# ---- accounts: password change, reset, disable ------------------------------------------------------------
+
+def _events(app, kind):
+    from sqlalchemy import select
+    from yinhuan.store import models as m
+    with app.extensions["yinhuan"]["store"].session() as s:
+        return [(e.actor, e.payload.get("username")) for e in s.scalars(select(m.Event).where(m.Event.kind == kind))]
+
+
+def test_a_user_changes_their_password_with_the_old_one(app):
+    b = Browser(app, "huancui")
+    elsewhere = Browser(app, "huancui")
+    form = {"old_password": "wrong-old", "new_password": "new-secret-1", "new_password2": "new-secret-1"}
+    r = b.post("/account/password", form)
+    assert r.status_code == 400 and "原密码不正确" in r.get_data(as_text=True)
+    r = b.post("/account/password", form | {"old_password": "yinhuan-demo", "new_password2": "other"})
+    assert r.status_code == 400 and "不一致" in r.get_data(as_text=True)
+    r = b.post("/account/password", form | {"old_password": "yinhuan-demo", "new_password": "short",
+                                            "new_password2": "short"})
+    assert r.status_code == 400 and "至少 8 位" in r.get_data(as_text=True)
+    assert b.post("/account/password", form | {"old_password": "yinhuan-demo"}).status_code == 302
+    assert b.get("/enterprises").status_code == 200            # this session stays signed in
+    assert elsewhere.get("/enterprises").status_code == 302     # the other session ended
+    assert Browser(app).post("/login", {"username": "huancui", "password": "yinhuan-demo"}).status_code == 401
+    Browser(app, "huancui", "new-secret-1")
+    assert ("huancui", "huancui") in _events(app, "user.password")
+    # a read-only account may change its own password too (it changes no data)
+    v = Browser(app, "viewer")
+    assert v.post("/account/password", form | {"old_password": "yinhuan-demo"}).status_code == 302
+
+
+def test_admin_resets_and_disables_accounts(app):
+    admin = Browser(app, "admin")
+    hc = Browser(app, "huancui")
+    assert admin.post("/admin/users/huancui/password", {"password": "short"}).status_code == 400
+    assert admin.post("/admin/users/nobody/password", {"password": "long-enough"}).status_code == 400
+    assert admin.post("/admin/users/huancui/password", {"password": "reset-by-admin"}).status_code == 302
+    assert hc.get("/enterprises").status_code == 302             # their session ended
+    hc = Browser(app, "huancui", "reset-by-admin")
+    assert admin.post("/admin/users/huancui/disable", {"disabled": "1"}).status_code == 302
+    page = admin.get("/admin/users").get_data(as_text=True)
+    assert re.search(r'data-user="huancui">.*?已停用', page, re.S)
+    assert hc.get("/enterprises").status_code == 302             # a disabled account's session ends
+    r = Browser(app).post("/login", {"username": "huancui", "password": "reset-by-admin"})
+    assert r.status_code == 401
+    r = admin.post("/admin/users/admin/disable", {"disabled": "1"})
+    assert r.status_code == 400 and "不能停用自己的账号" in r.get_data(as_text=True)
+    assert admin.post("/admin/users/huancui/disable", {"disabled": "0"}).status_code == 302
+    Browser(app, "huancui", "reset-by-admin")
+    assert _events(app, "user.disable") == [("admin", "huancui")] == _events(app, "user.enable")
+    assert ("admin", "huancui") in _events(app, "user.password")
+    # a viewer and an inspector cannot do any of it
+    for who in ("viewer", "wendeng"):
+        c = Browser(app, who)
+        assert c.post("/admin/users/huancui/disable", {"disabled": "1"}).status_code == 403
+        assert c.post("/admin/users/huancui/password", {"password": "taken-over!"}).status_code == 403
+
+
+def test_accounts_from_the_command_line(app):
+    url = app.extensions["yinhuan"]["store"].url
+    res = _cli("users", "passwd", "--db", url, "--user", "admin", "wendeng", "--password", "from-the-cli")
+    assert res.returncode == 0, res.stdout
+    Browser(app, "wendeng", "from-the-cli")
+    assert _cli("users", "passwd", "--db", url, "wendeng", "--password", "short").returncode == 2
+    assert _cli("users", "disable", "--db", url, "--user", "admin", "wendeng").returncode == 0
+    assert "wendeng\t王建\t检查员\t文登区\t已停用" in _cli("users", "list", "--db", url).stdout
+    assert Browser(app).post("/login", {"username": "wendeng", "password": "from-the-cli"}).status_code == 401
+    again = _cli("users", "disable", "--db", url, "--user", "admin", "wendeng")
+    assert again.returncode == 2 and "已是停用状态" in again.stdout
+    assert _cli("users", "enable", "--db", url, "--user", "admin", "wendeng").returncode == 0
+    Browser(app, "wendeng", "from-the-cli")
+    assert ("admin", "wendeng") in _events(app, "user.disable")
+    verify = _cli("db", "verify", "--db", url)
+    assert verify.returncode == 0, verify.stdout

@@ -12,11 +12,12 @@ WENDENG_ENT = "91371003MA3YW0001B"     # 威海文登示例铸造有限公司, �
 _TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
-def make_app(tmp_path, **kw):
+def make_app(tmp_path, db_url: str | None = None, **kw):
+    """An app over a fresh store (SQLite in tmp_path, or `db_url`: e.g. a fresh PostgreSQL database)."""
     from yinhuan.store import db
-    store = str(tmp_path / "yinhuan.db")
+    store = db_url or str(tmp_path / "yinhuan.db")
     db.upgrade(store)
-    app = create_app(tmp_path / "state", db=store, **kw)
+    app = create_app(db=store, **kw)
     seed_demo_accounts(app.extensions["yinhuan"]["accounts"])
     problems = [line for line in import_demo(app.extensions["yinhuan"]["store"]) if line.startswith("未导入")]
     assert not problems, problems

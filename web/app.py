@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import io
 import logging
-import os
+import re
 import secrets
 from datetime import date, timedelta
-from pathlib import Path
 
 from flask import (Flask, Response, abort, flash, g, jsonify, redirect, render_template, request, send_file,
                    session, url_for)
@@ -20,7 +19,6 @@ from werkzeug.exceptions import HTTPException
 
 from yinhuan.dates import BadDate, chinese_form, parse_date
 from yinhuan.errors import InputError, InputErrors
-from yinhuan.store.checkrun import rulebook_version
 
 from . import access, bureau, data as data_mod, inspect, pdf
 from .charts import bar_chart
@@ -30,14 +28,15 @@ from .security import LoginLimiter, check_login, new_csrf_token, same_token
 log = logging.getLogger("yinhuan.web")
 
 
-def create_app(state_dir: str | Path | None = None, *, db: str | None = None, bureau_inputs=None, secret_key: str | None = None, login_limit: int = 5) -> Flask:
-    from yinhuan.store import db as store_db
+def create_app(*, db: str | None = None, secret_key: str | None = None, login_limit: int = 5,
+               login_clock=None) -> Flask:
+    """The app over the store at `db` (everything it keeps is in the store, so several servers may
+    share one PostgreSQL)."""
+    from yinhuan.store import db as store_db, webstate
     store = store_db.connect(db)        # refuses a missing or old store, naming the command that fixes it
     app = Flask(__name__)
-    state = Path(state_dir) if state_dir else data_mod.default_state_dir(db)
-    state.mkdir(parents=True, exist_ok=True)
     app.config.update(
-        SECRET_KEY=secret_key or _secret(state),
+        SECRET_KEY=secret_key or webstate.secret_key(store),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_NAME="yinhuan_session",
@@ -48,14 +47,12 @@ def create_app(state_dir: str | Path | None = None, *, db: str | None = None, bu
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.extensions["yinhuan"] = ctx = {
-        "state": state,
         "store": store,
         "accounts": data_mod.Accounts(store),
         "enterprises": data_mod.StoreEnterprises(store),
-        "inspections": data_mod.Inspections(state),
-        "bureau_inputs": {k: tuple(str(p) for p in v)
-                          for k, v in (bureau_inputs or data_mod.bureau_demo_inputs()).items()},
-        "limiter": LoginLimiter(limit=login_limit),
+        "inspections": data_mod.Inspections(store),
+        "tallies": bureau.Tallies(store),
+        "limiter": LoginLimiter(store, limit=login_limit, clock=login_clock),
         "refusals": access.DecisionLog(),
     }
     app.jinja_env.globals.update(ROLE_NAMES=access.ROLE_NAMES, chinese_form=chinese_form,
@@ -64,16 +61,6 @@ def create_app(state_dir: str | Path | None = None, *, db: str | None = None, bu
     _routes(app, ctx)
     _errors(app)
     return app
-
-
-def _secret(state: Path) -> str:
-    """One random key per installation, kept in the state folder (0600), so sessions survive restarts."""
-    p = state / "secret_key"
-    if not p.exists():
-        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return p.read_text().strip()
 
 
 def _errors(app: Flask) -> None:
@@ -104,6 +91,9 @@ def _routes(app: Flask, ctx: dict) -> None:
     @app.before_request
     def _gate():
         g.user = accounts.get(session.get("user"))
+        if g.user is not None and (g.user.disabled or session.get("mark") != g.user.session_mark):
+            log.info("session of %s ended (account disabled or password changed)", g.user.username)
+            g.user = None        # the account was disabled, or its password changed since this sign-in
         if session.get("user") and g.user is None:
             session.clear()
         if "csrf" not in session:
@@ -162,10 +152,12 @@ def _routes(app: Flask, ctx: dict) -> None:
                 log.warning("login rate-limited for %s from %s", name, request.remote_addr)
                 abort(429, f"登录失败次数过多，请 {int(wait // 60) + 1} 分钟后再试。")
             user = accounts.get(name)
-            if check_login(request.form.get("password", ""), user.password_hash if user else None):
+            if check_login(request.form.get("password", ""), user.password_hash if user else None) \
+                    and not user.disabled:
                 ctx["limiter"].succeeded(*keys)
                 session.clear()
                 session["user"] = user.username
+                session["mark"] = user.session_mark
                 session["csrf"] = new_csrf_token()
                 session.permanent = True
                 log.info("login %s", user.username)
@@ -183,7 +175,22 @@ def _routes(app: Flask, ctx: dict) -> None:
 
     @app.get("/account")
     def account():
-        return render_template("account.html")
+        return render_template("account.html", error=None)
+
+    @app.post("/account/password")
+    def account_password():
+        """Change one's own password: the old one is required; other sessions of the account end."""
+        new = request.form.get("new_password", "")
+        try:
+            if new != request.form.get("new_password2", ""):
+                raise InputError("两次输入的新密码不一致", field="new_password2")
+            accounts.change_own_password(g.user.username, request.form.get("old_password", ""), new)
+        except InputError as exc:
+            return render_template("account.html", error=exc.message), 400
+        session["mark"] = accounts.get(g.user.username).session_mark     # this session stays signed in
+        log.info("password changed by %s", g.user.username)
+        flash("密码已修改；在其他地方登录的会话已结束")
+        return redirect(url_for("account"))
 
     # ---- enterprises and inspections ----------------------------------------------------------
 
@@ -253,20 +260,12 @@ def _routes(app: Flask, ctx: dict) -> None:
         return insp
 
     def _keep(insp: data_mod.Inspection, form: dict, extra: dict | None = None) -> None:
-        """Store the form as typed: a new revision of the draft."""
-        insp.form = form
-        if extra is not None:
-            insp.extra = extra
-        insp.revision += 1
-        insp.saved_at = data_mod.now_iso()
-        insps.put(insp)
+        """Store the form as typed: a new revision of the draft (refused once it is finished)."""
+        if not insps.save(insp, form, extra):
+            abort(400, "该检查已完成，不能再修改")
 
     @app.post("/inspections/<iid>/save")
     def inspection_save(iid):
-        with insps.editing(iid):
-            return _inspection_save(iid)
-
-    def _inspection_save(iid):
         insp = _draft(iid)
         _keep(insp, form_from_request(request.form.to_dict(flat=False)))
         out = _outcome(insp)
@@ -278,10 +277,6 @@ def _routes(app: Flask, ctx: dict) -> None:
 
     @app.post("/inspections/<iid>/upload")
     def inspection_upload(iid):
-        with insps.editing(iid):
-            return _inspection_upload(iid)
-
-    def _inspection_upload(iid):
         insp = _draft(iid)
         f = request.files.get("file")
         if f is None or not f.filename:
@@ -306,10 +301,6 @@ def _routes(app: Flask, ctx: dict) -> None:
 
     @app.post("/inspections/<iid>/finish")
     def inspection_finish(iid):
-        with insps.editing(iid):
-            return _inspection_finish(iid)
-
-    def _inspection_finish(iid):
         insp = _draft(iid)
         if any(k.startswith(("p.", "i.", "r.", "a.", "s.")) for k in request.form):
             _keep(insp, form_from_request(request.form.to_dict(flat=False)))   # what was typed last
@@ -323,17 +314,20 @@ def _routes(app: Flask, ctx: dict) -> None:
         meta = out.evidence.get("inspection") or {}
         if not meta.get("date") or not meta.get("mode"):
             abort(400, "完成检查须填写检查日期和检查方式")
+        if not insps.claim(iid):      # finished meanwhile (a second click, another server)
+            abort(400, "该检查已完成，不能再修改")
         try:   # into the store, as `check --db` stores a run: inspection, findings, hazards into the lifecycle
-            inspect.store_finished(store, insps.dir / f"{iid}.evidence.yaml", out.evidence, insp.checklist,
-                                   g.user.username)
+            version = inspect.store_finished(store, iid, out.evidence, insp.checklist, g.user.username)
         except InputError as exc:
+            insps.release(iid)
             abort(400, "不能存入数据库：" + exc.message)
-        insp.status = "finished"
-        insp.finished = {"evidence": out.evidence, "findings": out.findings, "as_of": out.as_of,
-                         "checklist": insp.checklist, "rulebook_version": rulebook_version(),
-                         "finished_at": data_mod.now_iso(), "finished_by": g.user.username,
-                         "deadline": deadline.isoformat(), "notice_no": f"{date.today():%Y}-{iid[:6]}"}
-        insps.put(insp)
+        except BaseException:
+            insps.release(iid)
+            raise
+        insps.finish(insp, {"evidence": out.evidence, "findings": out.findings, "as_of": out.as_of,
+                            "checklist": insp.checklist, "rulebook_version": version,
+                            "finished_at": data_mod.now_iso(), "finished_by": g.user.username,
+                            "deadline": deadline.isoformat(), "notice_no": f"{date.today():%Y}-{iid[:6]}"})
         log.info("inspection %s finished by %s", iid, g.user.username)
         flash("检查已完成，检查记录和整改通知书可以打印")
         return redirect(url_for("inspection", iid=iid))
@@ -361,19 +355,21 @@ def _routes(app: Flask, ctx: dict) -> None:
     def tables():
         checklist, period, cumulative = _table_args()
         try:
-            view = bureau.table(ctx["bureau_inputs"][checklist], checklist, period, cumulative)
+            view = bureau.table(ctx["tallies"], checklist, period, cumulative, _scope())
         except InputError as exc:
             return render_template("tables.html", view=None, error=exc.message, checklist=checklist,
                                    period=period, cumulative=cumulative, choices=bureau.TABLE_CHECKLISTS), 400
         return render_template("tables.html", view=view, error=None, checklist=checklist, period=period,
-                               cumulative=cumulative, choices=bureau.TABLE_CHECKLISTS)
+                               cumulative=cumulative, choices=bureau.TABLE_CHECKLISTS, scope=_scope())
 
     @app.get("/bureau/tables/explain")
     def table_explain():
         checklist, period, cumulative = _table_args()
         district = request.args.get("district") or None
+        if _scope() is not None:
+            _own(district or "全市")       # an inspector: their own district's cells only
         try:
-            ex = bureau.explanation(ctx["bureau_inputs"][checklist], checklist, period, cumulative,
+            ex = bureau.explanation(ctx["tallies"], checklist, period, cumulative,
                                     request.args.get("metric", ""), district)
         except (KeyError, InputError):
             abort(404)
@@ -384,11 +380,39 @@ def _routes(app: Flask, ctx: dict) -> None:
     def table_download():
         checklist, period, cumulative = _table_args()
         try:
-            name, body = bureau.workbook(ctx["bureau_inputs"][checklist], checklist, period, cumulative)
+            name, body = bureau.workbook(ctx["tallies"], checklist, period, cumulative)
         except InputError:
             abort(400, "该月份不在专项行动期间")
         return send_file(io.BytesIO(body), download_name=name, as_attachment=True,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @app.get("/records/<int:sid>")
+    def record(sid):
+        """An inspection of the store (imported, `check --db`, or finished here), with its findings."""
+        from yinhuan.store import models as m
+        with store.session() as s:
+            row = s.get(m.Inspection, sid)
+            if row is None:
+                abort(404)
+            _own(row.enterprise.district)
+            rec = {"id": row.id, "date": row.date, "mode": row.mode, "agency": row.agency,
+                   "inspectors": row.inspectors, "checklist": row.checklist_id, "version": row.rulebook_version,
+                   "source": row.source_file, "created_by": row.created_by, "enterprise": row.enterprise.name,
+                   "credit_code": row.enterprise.credit_code, "district": row.enterprise.district,
+                   "findings": sorted(([f.rule, f.status, f.reason] for f in row.findings),
+                                      key=lambda f: (inspect.STATUS_ORDER.get(f[1], 9), f[0]))}
+        web_iid = re.search(r"网页检查-([0-9a-f]+)\.yaml$", rec["source"] or "")
+        return render_template("record.html", rec=rec, web_iid=web_iid.group(1) if web_iid else None)
+
+    @app.get("/rules/<rule_id>")
+    def rule(rule_id):
+        """One rule of the shipped rulebook: what it checks, its clause, and how a finding is judged."""
+        from yinhuan.rulebook import shipped_rulebook
+        book = shipped_rulebook()
+        r = book.rules.get(rule_id)
+        if r is None:
+            abort(404)
+        return render_template("rule.html", r=r, version=book.version)
 
     # ---- hazards: the store's lifecycle, through its service functions (the CLI's own rules) ---------
 
@@ -469,7 +493,7 @@ def _routes(app: Flask, ctx: dict) -> None:
     @app.get("/bureau/charts")
     def charts():
         checklist, period, cumulative = _table_args()
-        view = bureau.table(ctx["bureau_inputs"][checklist], checklist, period, True)
+        view = bureau.table(ctx["tallies"], checklist, period, True)
         cols = view.data["columns"]
         metric = request.args.get("metric") or cols[0]["metric"]
         col = next((c for c in cols if c["metric"] == metric), cols[0])
@@ -551,6 +575,11 @@ def _routes(app: Flask, ctx: dict) -> None:
         if "hid" in args:
             h = _hazard_list()
             return next((x["district"] for x in h if x["id"] == args["hid"]), None)
+        if "sid" in args:
+            from yinhuan.store import models as m
+            with store.session() as s:
+                row = s.get(m.Inspection, args["sid"])
+                return row.enterprise.district if row else None
         return None
 
     @app.route("/admin/users", methods=["GET", "POST"])
@@ -567,3 +596,27 @@ def _routes(app: Flask, ctx: dict) -> None:
                 error = exc.message
         return render_template("admin_users.html", users=accounts.all(), error=error, roles=access.ROLES,
                                districts=ents.districts()), (400 if error else 200)
+
+    def _account_action(action, done: str):
+        try:
+            action()
+        except InputError as exc:
+            return render_template("admin_users.html", users=accounts.all(), error=exc.message, roles=access.ROLES,
+                                   districts=ents.districts()), 400
+        log.info("%s by %s", done, g.user.username)
+        flash(done)
+        return redirect(url_for("admin_users"))
+
+    @app.post("/admin/users/<username>/password")
+    def admin_user_password(username):
+        """An administrator sets someone's password (that account's sessions end)."""
+        return _account_action(lambda: accounts.reset_password(g.user.username, username,
+                                                               request.form.get("password", "")),
+                               f"已重设 {username} 的密码")
+
+    @app.post("/admin/users/<username>/disable")
+    def admin_user_disable(username):
+        """Disable (disabled=1) or enable again (disabled=0) an account."""
+        off = request.form.get("disabled") == "1"
+        return _account_action(lambda: accounts.set_disabled(g.user.username, username, off),
+                               f"已{'停用' if off else '启用'}账号 {username}")

@@ -24,8 +24,11 @@ def import_demo(store) -> list[str]:
     """The bundled enterprises and the bureau example into the store, as `yinhuan import` would
     (idempotent: a second start changes nothing)."""
     from yinhuan.store import service
-    from .data import demo_files
+    from .data import demo_activity_files, demo_files
     reports, refused = service.import_files(store, [str(p) for p in demo_files()], "demo")
+    for sector, files in demo_activity_files().items():
+        more, refusals = service.import_files(store, [str(p) for p in files], "demo", sector=sector)
+        reports, refused = reports + more, refused + refusals
     return [r.line() for r in reports if not r.unchanged] + [f"未导入：{e}" for e in refused]
 
 
@@ -34,15 +37,14 @@ def import_demo(store) -> list[str]:
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；只有明确指定才对外开放")
 @click.option("--port", default=8000, show_default=True, type=int, help="端口")
 @click.option("--demo", is_flag=True, help="使用随包示例数据，并创建演示账号（密码 yinhuan-demo）")
-@click.option("--state", "state_dir", default=None, help="网页版自己的数据目录（默认：数据库文件旁的 *.web/）")
-def serve(db, host, port, demo, state_dir):
+def serve(db, host, port, demo):
     from yinhuan.store import db as store_db
     from .app import create_app
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if demo:
         store_db.upgrade(db)     # the demo's store: created, or brought up to date (never emptied)
-    app = create_app(state_dir, db=db)
+    app = create_app(db=db)
     accounts = app.extensions["yinhuan"]["accounts"]
     if demo:
         made = seed_demo_accounts(accounts)

@@ -1,30 +1,23 @@
-"""What the web app reads and keeps, behind one small interface.
+"""What the web app reads and keeps, behind one small interface, all of it in the store.
 
-- Accounts (name, role, district, scrypt hash).
+- Accounts (yinhuan.store.users: name, role, district, scrypt hash, disabled or not).
 - Enterprises: their profile and their latest evidence, to pre-fill a new inspection.
 - Inspections: a draft is the form exactly as typed (saved on every change, valid or not, so no
   answer is ever lost); finishing freezes the evidence, the findings, the checklist and the rulebook
-  version, so editing rules later never changes a finished inspection.
-- The bureau's inputs for the dispatch tables and the hazards for the charts.
-
-The state lives in one folder (`state_dir`): JSON files written atomically. The system of record
-(the store, issue 13) replaces the enterprise/inspection/hazard parts when it is installed; see
-README "Web app" for what is wired to it.
+  version, so editing rules later never changes a finished inspection. Kept in the store's
+  `web_inspections` table (yinhuan.store.webstate), so every web server on one store sees them.
 """
 from __future__ import annotations
 
-import json
-import os
+import hashlib
 import secrets
-import threading
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
-from yinhuan.atomic import write_bytes
-from yinhuan.resources import examples_dir
-
 from yinhuan.errors import InputError
+from yinhuan.resources import examples_dir
+from yinhuan.store import webstate
 
 
 @dataclass
@@ -34,6 +27,15 @@ class User:
     district: str | None = None
     name: str = ""
     password_hash: str = ""
+    disabled: bool = False
+
+    @property
+    def session_mark(self) -> str:
+        """Kept in the session cookie at sign-in: a new password (or a disabled account) no longer
+        matches it, so every session signed in before the change ends."""
+        if self.disabled or not self.password_hash:
+            return ""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
 
 class Accounts:
@@ -45,7 +47,8 @@ class Accounts:
 
     @staticmethod
     def _user(u) -> User:
-        return User(u.username, u.role, u.district or None, u.display_name or u.username, u.password_hash or "")
+        return User(u.username, u.role, u.district or None, u.display_name or u.username, u.password_hash or "",
+                    u.disabled_at is not None)
 
     def get(self, username: str | None) -> User | None:
         if not username:
@@ -64,15 +67,29 @@ class Accounts:
 
     def add(self, actor: str, username: str, password: str, role: str, district: str | None = None,
             name: str = "") -> None:
-        """Create an account; the web's own rules first (an inspector has a district, a password
-        has 8 characters), then the store's (role known, name free)."""
+        """Create an account; the web's own rule first (an inspector has a district), then the
+        store's (the password rule, role known, name free)."""
         from yinhuan.store import users
         if role == "inspector" and not district:
             raise InputError("检查人员账号必须指定区市", field="district")
-        if len(password) < 8:
-            raise InputError("密码至少 8 位", field="password")
+        users.check_new_password(password)
         with self.store.session() as s:
             users.create_user(s, actor, username.strip(), name or username, role, district or "", password)
+
+    def change_own_password(self, username: str, old: str, new: str) -> None:
+        from yinhuan.store import users
+        with self.store.session() as s:
+            users.change_password(s, username, old, new)
+
+    def reset_password(self, actor: str, username: str, new: str) -> None:
+        from yinhuan.store import users
+        with self.store.session() as s:
+            users.set_password(s, actor, username, new)
+
+    def set_disabled(self, actor: str, username: str, disabled: bool) -> None:
+        from yinhuan.store import users
+        with self.store.session() as s:
+            users.set_disabled(s, actor, username, disabled)
 
 
 # ---- enterprises -------------------------------------------------------------------------------
@@ -80,13 +97,6 @@ class Accounts:
 def demo_evidence_files() -> list[Path]:
     ex = examples_dir()
     return sorted((ex / "enterprises").glob("*.yaml")) + sorted((ex / "bureau" / "evidence").glob("*.yaml"))
-
-
-def bureau_demo_inputs() -> dict[str, list[Path]]:
-    """The bundled bureau example (examples/bureau): per dispatch table, the inputs `tally` reads."""
-    ex = examples_dir() / "bureau"
-    return {"gongmao-2023": sorted(ex.glob("*gongmao*")) + sorted((ex / "evidence").glob("gm-*.yaml")),
-            "mine-2023": sorted(ex.glob("*mine*")) + sorted((ex / "evidence").glob("mine-*.yaml"))}
 
 
 @dataclass
@@ -98,39 +108,6 @@ class Enterprise:
     profile: dict
     evidence: dict            # the latest evidence document, as loaded (raw, before normalising)
     source: str = ""
-
-
-class Enterprises:
-    """Enterprises known from evidence files (the demo data, or files given with --evidence)."""
-
-    def __init__(self, files: list[Path] | None = None):
-        from yinhuan.loader import load_file
-        self.by_code: dict[str, Enterprise] = {}
-        for f in files if files is not None else demo_evidence_files():
-            doc = load_file(f)
-            data = doc.data
-            ent = data.get("enterprise") or {}
-            code = ent.get("credit_code")
-            if not code:
-                continue
-            when = str((data.get("inspection") or {}).get("date") or "")
-            old = self.by_code.get(code)
-            if old is None or when >= str((old.evidence.get("inspection") or {}).get("date") or ""):
-                self.by_code[code] = Enterprise(code, ent.get("name", code), ent.get("district", ""),
-                                                ent.get("sector", ""), ent, data, str(f))
-
-    def list(self, district: str | None = None, q: str | None = None) -> list[Enterprise]:
-        out = [e for e in self.by_code.values() if district is None or e.district == district]
-        if q:
-            q = q.strip()
-            out = [e for e in out if q in e.name or q.upper() in e.credit_code]
-        return sorted(out, key=lambda e: (e.district, e.name))
-
-    def get(self, code: str) -> Enterprise | None:
-        return self.by_code.get(code)
-
-    def districts(self) -> list[str]:
-        return sorted({e.district for e in self.by_code.values()})
 
 
 class StoreEnterprises:
@@ -183,10 +160,16 @@ class StoreEnterprises:
 
 
 def demo_files() -> list[Path]:
-    """What `serve --demo` imports into its store: the bundled enterprises and the bureau example's
-    evidence and findings (the activity files stay with the dispatch tables, see bureau_demo_inputs)."""
+    """The evidence and findings `serve --demo` imports into its store: the bundled enterprises and
+    the bureau example's (its activity files: `demo_activity_files`)."""
     ex = examples_dir()
     return demo_evidence_files() + sorted((ex / "bureau").glob("findings-*.json"))
+
+
+def demo_activity_files() -> dict[str, list[Path]]:
+    """The bureau example's own activity records, per sector (`yinhuan import --sector`)."""
+    ex = examples_dir() / "bureau"
+    return {"工贸": sorted(ex.glob("activity-gongmao*")), "非煤矿山": sorted(ex.glob("activity-mine*"))}
 
 
 # ---- inspections -------------------------------------------------------------------------------
@@ -209,73 +192,52 @@ class Inspection:
     extra: dict = field(default_factory=dict)     # parts of an uploaded file the form has no field for
     saved_at: str = ""
     revision: int = 0
-    status: str = "draft"                         # draft | finished
+    status: str = "draft"                         # draft | finishing | finished
     finished: dict = field(default_factory=dict)  # evidence, findings, rulebook version, notice data
 
 
 class Inspections:
-    """One JSON file per inspection in `inspections/` of the state folder."""
+    """The inspections entered here, in the store (yinhuan.store.webstate)."""
 
-    def __init__(self, state_dir: Path):
-        self.dir = Path(state_dir) / "inspections"
-        self._lock = threading.Lock()
-        # held by a request that reads, changes and writes an inspection, so an autosave racing the
-        # 完成检查 click cannot write the draft back over the finished inspection
-        self._editing: dict[str, threading.RLock] = {}
-
-    def editing(self, iid: str) -> threading.RLock:
-        """The lock of one inspection (see above)."""
-        with self._lock:
-            return self._editing.setdefault(iid, threading.RLock())
-
-    def _path(self, iid: str) -> Path:
-        if not iid.isalnum():
-            raise KeyError(iid)
-        return self.dir / f"{iid}.json"
+    def __init__(self, store):
+        self.store = store
 
     def get(self, iid: str) -> Inspection | None:
-        try:
-            p = self._path(iid)
-        except KeyError:
+        if not iid.isalnum():
             return None
-        if not p.exists():
-            return None
-        return Inspection(**json.loads(p.read_text(encoding="utf-8")))
-
-    def put(self, insp: Inspection) -> None:
-        with self._lock:
-            write_bytes(self._path(insp.id), json.dumps(asdict(insp), ensure_ascii=False, indent=1, default=str))
+        row = webstate.get_inspection(self.store, iid)
+        return Inspection(**row) if row else None
 
     def new(self, **kw) -> Inspection:
         insp = Inspection(id=secrets.token_hex(8), created_at=now_iso(), **kw)
-        self.put(insp)
+        webstate.add_inspection(self.store, insp.__dict__)
         return insp
+
+    def save(self, insp: Inspection, form: dict, extra: dict | None = None) -> bool:
+        """A new revision of the draft (False: it is no longer a draft, nothing was changed)."""
+        saved_at = now_iso()
+        revision = webstate.save_draft(self.store, insp.id, form, extra, saved_at)
+        if revision is None:
+            return False
+        insp.form, insp.saved_at, insp.revision = form, saved_at, revision
+        if extra is not None:
+            insp.extra = extra
+        return True
+
+    def claim(self, iid: str) -> bool:
+        return webstate.claim_for_finishing(self.store, iid)
+
+    def release(self, iid: str) -> None:
+        webstate.release_claim(self.store, iid)
+
+    def finish(self, insp: Inspection, finished: dict) -> None:
+        webstate.mark_finished(self.store, insp.id, finished)
+        insp.status, insp.finished = "finished", finished
 
     def document(self, insp: Inspection, name: str, render) -> bytes:
         """A finished inspection's printed document, rendered once and kept: it is frozen, so a
         reprint is byte for byte the first print."""
-        p = self.dir / f"{insp.id}.{name}.pdf"
-        if not p.exists():
-            write_bytes(p, render(insp))
-        return p.read_bytes()
-
-    def all(self) -> list[Inspection]:
-        if not self.dir.exists():
-            return []
-        out = [Inspection(**json.loads(p.read_text(encoding="utf-8"))) for p in self.dir.glob("*.json")]
-        return sorted(out, key=lambda i: i.created_at, reverse=True)
+        return webstate.document(self.store, insp.id, name, lambda: render(insp))
 
     def of_enterprise(self, code: str) -> list[Inspection]:
-        return [i for i in self.all() if i.credit_code == code]
-
-
-def default_state_dir(db: str | None) -> Path:
-    """The web app's own state folder beside the database file (or ./yinhuan-web)."""
-    if db and "://" not in db:
-        p = Path(db)
-        return p.with_name(p.name + ".web")
-    return Path(os.environ.get("YINHUAN_WEB_STATE", "yinhuan-web"))
-
-
-def today() -> date:
-    return date.today()
+        return [Inspection(**row) for row in webstate.list_inspections(self.store, code)]

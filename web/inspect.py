@@ -146,15 +146,22 @@ def failures(findings: list[dict]) -> list[dict]:
     return [f for f in findings if f["status"] == FAIL]
 
 
-def store_finished(store, path, evidence: dict, checklist_id: str, actor: str) -> None:
+def store_finished(store, iid: str, evidence: dict, checklist_id: str, actor: str) -> str:
     """A finished inspection into the store, through the function `yinhuan check --db` uses: the
-    evidence kept whole, the inspection and its findings, and every criterion met (and every hazard
-    of the enterprise's ledger) registered in the hazard lifecycle."""
+    evidence kept whole (as 网页检查-<id>.yaml), the inspection and its findings, and every criterion
+    met (and every hazard of the enterprise's ledger) registered in the hazard lifecycle. Returns the
+    rulebook version it was judged with (stored with it)."""
+    import tempfile
+    from pathlib import Path
+
     import yaml
-    from yinhuan.atomic import write_bytes
     from yinhuan.evidence import load_evidence
-    from yinhuan.store.checkrun import store_results
-    write_bytes(path, yaml.safe_dump(evidence, allow_unicode=True, sort_keys=False))
-    ev = load_evidence(path)
-    result = open_runner(checklist_id, "native").run(ev)
-    store_results(store, [result], checklist_id, actor)
+    from yinhuan.store.checkrun import rulebook_version, store_results
+    version = rulebook_version()
+    with tempfile.TemporaryDirectory(prefix="yinhuan-web-") as tmp:
+        path = Path(tmp) / f"网页检查-{iid}.yaml"
+        path.write_text(yaml.safe_dump(evidence, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        ev = load_evidence(path)
+        result = open_runner(checklist_id, "native").run(ev)
+        store_results(store, [result], checklist_id, actor, version)
+    return version

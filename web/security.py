@@ -1,4 +1,4 @@
-"""Sign-in checks, CSRF tokens and the login rate limit: small, standard-library pieces.
+"""Sign-in checks, CSRF tokens and the login rate limit (counted in the store).
 
 Passwords are the store's (yinhuan.store.users: scrypt, a random salt each, parameters kept with
 the hash, constant-time comparison); here only the timing of a failed sign-in is evened out.
@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 
+from yinhuan.store import webstate
 from yinhuan.store.users import check_password, hash_password
 
 # a hash to verify against when the account does not exist, so a wrong name costs as long as a wrong password
@@ -32,37 +30,22 @@ def same_token(a: str | None, b: str | None) -> bool:
 
 class LoginLimiter:
     """At most `limit` failed sign-ins per key (client address, and account name) in `window`
-    seconds; further attempts are refused until the oldest failure leaves the window. In memory:
-    one server process, which is how `yinhuan serve` runs."""
+    seconds; further attempts are refused until the oldest failure leaves the window. The failures
+    are counted in the store (yinhuan.store.webstate), so every server process on it shares them.
+    `clock`: the time now (naive UTC), replaceable in tests."""
 
-    def __init__(self, limit: int = 5, window: float = 300.0, clock=time.monotonic):
-        self.limit, self.window, self.clock = limit, window, clock
-        self._fails: dict[str, deque] = {}
-        self._lock = threading.Lock()
+    def __init__(self, store, limit: int = 5, window: float = 300.0, clock=None):
+        self.store, self.limit, self.window, self.clock = store, limit, window, clock
 
-    def _recent(self, key: str) -> deque:
-        q = self._fails.setdefault(key, deque())
-        now = self.clock()
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
+    def _now(self):
+        return self.clock() if self.clock else None
 
     def blocked(self, *keys: str) -> float:
         """Seconds to wait (0 when allowed)."""
-        with self._lock:
-            wait = 0.0
-            for k in keys:
-                q = self._recent(k)
-                if len(q) >= self.limit:
-                    wait = max(wait, self.window - (self.clock() - q[0]))
-            return wait
+        return webstate.login_wait(self.store, keys, self.limit, self.window, self._now())
 
     def failed(self, *keys: str) -> None:
-        with self._lock:
-            for k in keys:
-                self._recent(k).append(self.clock())
+        webstate.login_failed(self.store, keys, self.window, self._now())
 
     def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for k in keys:
-                self._fails.pop(k, None)
+        webstate.login_succeeded(self.store, keys)

@@ -1,0 +1,185 @@
+"""What the web app keeps in the store besides the records: inspections being entered (drafts), the
+login failures the rate limit counts, and the installation's session key.
+
+These are working state, not records: a draft is saved on every keystroke and a failed login is
+counted on every attempt, so they are not events of the hash chain (which would grow by thousands of
+entries per inspection and make every autosave wait for the writers' lock). What they lead to is:
+finishing an inspection stores it through `checkrun.store_results` (events `inspection.create`,
+`hazard.*`), and account changes go through yinhuan.store.users (events `user.*`).
+
+Being in the store (not files beside it) is what lets several web servers share one PostgreSQL:
+a draft saved through one server is read through another, a login limit counted on one holds on all,
+and a session cookie signed by one is accepted by the others.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import JSON, DateTime, Integer, LargeBinary, String, Text, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import Store
+from .events import now
+from .models import Base
+
+
+class WebInspection(Base):
+    """An inspection entered in the browser: the form exactly as typed (valid or not) while it is a
+    draft; once finished, what it froze (evidence, findings, rulebook version, notice data) and the
+    two printed documents, rendered once."""
+    __tablename__ = "web_inspections"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), index=True)
+    enterprise: Mapped[str] = mapped_column(Text)
+    district: Mapped[str] = mapped_column(String(64))
+    checklist: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(40))
+    form: Mapped[dict] = mapped_column(JSON)
+    extra: Mapped[dict] = mapped_column(JSON)
+    saved_at: Mapped[str] = mapped_column(String(40), default="")
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="draft")     # draft | finishing | finished
+    finished: Mapped[dict] = mapped_column(JSON)
+    record_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    notice_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class LoginFailure(Base):
+    """One failed sign-in, under each key it counts for (`ip:…`, `user:…`)."""
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class WebSetting(Base):
+    __tablename__ = "web_settings"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+COLUMNS = ("id", "credit_code", "enterprise", "district", "checklist", "mode", "created_by", "created_at", "form",
+           "extra", "saved_at", "revision", "status", "finished")
+
+
+# ---- inspections -----------------------------------------------------------------------------
+
+def get_inspection(store: Store, iid: str) -> dict | None:
+    with store.session() as s:
+        row = s.get(WebInspection, iid)
+        return _plain(row) if row is not None else None
+
+
+def list_inspections(store: Store, credit_code: str | None = None) -> list[dict]:
+    q = select(WebInspection).order_by(WebInspection.created_at.desc())
+    if credit_code is not None:
+        q = q.where(WebInspection.credit_code == credit_code)
+    with store.session() as s:
+        return [_plain(r) for r in s.scalars(q)]
+
+
+def add_inspection(store: Store, values: dict) -> None:
+    with store.session() as s:
+        s.add(WebInspection(**{k: values[k] for k in COLUMNS}))
+
+
+def save_draft(store: Store, iid: str, form: dict, extra: dict | None, saved_at: str) -> int | None:
+    """A new revision of a draft's form, in one statement that only touches a draft: an autosave that
+    arrives after 完成检查 changes nothing (returns None). Returns the new revision."""
+    values = {"form": form, "saved_at": saved_at, "revision": WebInspection.revision + 1}
+    if extra is not None:
+        values["extra"] = extra
+    with store.session() as s:
+        done = s.execute(update(WebInspection).where(WebInspection.id == iid, WebInspection.status == "draft")
+                         .values(**values))
+        if done.rowcount != 1:
+            return None
+        return s.scalar(select(WebInspection.revision).where(WebInspection.id == iid))
+
+
+def claim_for_finishing(store: Store, iid: str) -> bool:
+    """Mark a draft as being finished; False when it is not a draft any more (a second click, another
+    server). Only the request that claimed it stores it."""
+    with store.session() as s:
+        return s.execute(update(WebInspection).where(WebInspection.id == iid, WebInspection.status == "draft")
+                         .values(status="finishing")).rowcount == 1
+
+
+def release_claim(store: Store, iid: str) -> None:
+    """Finishing failed: the inspection is a draft again, every answer as it was."""
+    with store.session() as s:
+        s.execute(update(WebInspection).where(WebInspection.id == iid, WebInspection.status == "finishing")
+                  .values(status="draft"))
+
+
+def mark_finished(store: Store, iid: str, finished: dict) -> None:
+    with store.session() as s:
+        s.execute(update(WebInspection).where(WebInspection.id == iid).values(status="finished", finished=finished))
+
+
+def document(store: Store, iid: str, name: str, render) -> bytes:
+    """A finished inspection's printed document (`record` or `notice`), rendered the first time it is
+    asked for and kept, so every reprint is byte for byte the first print."""
+    column = {"record": WebInspection.record_pdf, "notice": WebInspection.notice_pdf}[name]
+    with store.session() as s:
+        body = s.scalar(select(column).where(WebInspection.id == iid))
+    if body is not None:
+        return body
+    body = render()
+    with store.session() as s:
+        s.execute(update(WebInspection).where(WebInspection.id == iid, column.is_(None)).values({column.key: body}))
+        return s.scalar(select(column).where(WebInspection.id == iid))
+
+
+def _plain(row: WebInspection) -> dict:
+    return {k: getattr(row, k) for k in COLUMNS}
+
+
+# ---- the login limit ---------------------------------------------------------------------------
+
+def login_wait(store: Store, keys, limit: int, window: float, at: datetime | None = None) -> float:
+    """Seconds until another attempt is allowed under any of `keys` (0: allowed): at most `limit`
+    failures per key in `window` seconds, counted over every server sharing the store."""
+    at = at or now()
+    since = at - timedelta(seconds=window)
+    wait = 0.0
+    with store.session() as s:
+        for key in keys:
+            n, oldest = s.execute(select(func.count(), func.min(LoginFailure.at))
+                                  .where(LoginFailure.key == key, LoginFailure.at > since)).one()
+            if n >= limit:
+                wait = max(wait, window - (at - oldest).total_seconds())
+    return wait
+
+
+def login_failed(store: Store, keys, window: float, at: datetime | None = None) -> None:
+    at = at or now()
+    with store.session() as s:
+        s.execute(delete(LoginFailure).where(LoginFailure.at <= at - timedelta(seconds=window)))
+        s.add_all(LoginFailure(key=k, at=at) for k in keys)
+
+
+def login_succeeded(store: Store, keys) -> None:
+    with store.session() as s:
+        s.execute(delete(LoginFailure).where(LoginFailure.key.in_(list(keys))))
+
+
+# ---- settings ----------------------------------------------------------------------------------
+
+def secret_key(store: Store) -> str:
+    """The key that signs session cookies: made once per store, shared by every server on it."""
+    with store.session() as s:
+        row = s.get(WebSetting, "secret_key")
+        if row is not None:
+            return row.value
+    try:
+        with store.session() as s:
+            s.add(WebSetting(name="secret_key", value=secrets.token_hex(32)))
+    except IntegrityError:       # another server made it first
+        pass
+    with store.session() as s:
+        return s.get(WebSetting, "secret_key").value
