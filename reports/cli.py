@@ -198,8 +198,10 @@ def tally(checklist, rules_dir, params, period, cumulative, city, districts_file
             raise InputError("给了 --db 就不再给输入文件（先用 yinhuan import 导入）", None, None, "--db")
         from yinhuan.store.db import connect
         from yinhuan.store.reporting import inputs_from_store
-        sector = layouts.layout(layouts.resolve_checklist(checklist).layout)["sector"]
-        loaded = inputs_from_store(connect(db), sector)   # only this sector's records
+        cl = layouts.resolve_checklist(checklist)
+        sector = layouts.layout(cl.layout)["sector"]
+        end = make_period(period, cumulative, cl.window_from, cl.window_to).end
+        loaded = inputs_from_store(connect(db), sector, end)   # this sector's records, decisions up to the period end
     elif not inputs:
         raise InputError("缺少输入文件（或用 --db 从数据库汇总）", None, None, "INPUTS")
     t, hazards = build_tally(inputs, choice.checklist.id, period, cumulative, city, districts_file, loaded, choice.book)

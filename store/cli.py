@@ -301,11 +301,18 @@ def hazards_supervise(db, actor, hazard_id, unit, level, on):
 @click.argument("hazard_id", type=int)
 @click.option("--note", required=True, help="处罚决定书文号或说明")
 @click.option("--on", "on", help="处罚日期，默认今天")
-def hazards_penalty(db, actor, hazard_id, note, on):
-    """记录对该隐患的一次行政处罚。"""
+@click.option("--amount", help="罚款金额（万元），计入调度表的行政处罚金额")
+def hazards_penalty(db, actor, hazard_id, note, on, amount):
+    """记录对该隐患的一次行政处罚（tally --db 计入行政处罚次数和金额）。"""
+    from decimal import Decimal, InvalidOperation
+    from yinhuan.errors import InputError
     from . import db as dbm, service
+    try:
+        money = Decimal(amount) if amount is not None else None
+    except InvalidOperation:
+        raise InputError(f"罚款金额应为数字（万元），得到 “{amount}”", field="--amount") from None
     store = dbm.connect(db)
-    h = service.penalise_hazard(store, actor_of(actor), hazard_id, _day(on, "--on"), note)
+    h = service.penalise_hazard(store, actor_of(actor), hazard_id, _day(on, "--on"), note, money)
     click.echo(f"隐患 #{h['id']} 已记录行政处罚（共 {h['penalties']} 次）")
 
 

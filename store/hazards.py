@@ -16,6 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -306,15 +307,20 @@ def list_for_supervision(s: Session, actor: str, hazard_id: int, unit: str, leve
     return hz
 
 
-def penalise(s: Session, actor: str, hazard_id: int, on: date, note: str) -> models.Hazard:
-    """Record an administrative penalty on the hazard (what 长期存在并多次受到处罚 counts)."""
+def penalise(s: Session, actor: str, hazard_id: int, on: date, note: str,
+             amount: Decimal | None = None) -> models.Hazard:
+    """Record an administrative penalty on the hazard (what 长期存在并多次受到处罚 counts; `tally --db`
+    counts it as a 行政处罚 record, with its amount in 万元 when given)."""
     _person(s, actor)
     hz = get(s, hazard_id)
     if not note.strip():
         raise Refused("行政处罚须写明文书或说明（--note）", field="note")
+    if amount is not None and amount < 0:
+        raise Refused(f"罚款金额不能为负数：{amount}", field="amount")
     before = snapshot(hz)
     hz.penalties, hz.penalised_on = hz.penalties + 1, on
-    record_change(s, actor, "hazard.penalty", hz, {"on": on, "note": note}, before, on)
+    payload = {"on": on, "note": note, **({"amount": str(amount)} if amount is not None else {})}
+    record_change(s, actor, "hazard.penalty", hz, payload, before, on)
     return hz
 
 

@@ -118,10 +118,10 @@ def supervise_hazard(store: Store, actor: str, hazard_id: int, unit: str, level:
         return hazard_dict(hazards.list_for_supervision(s, actor, hazard_id, unit, level, on), on)
 
 
-def penalise_hazard(store: Store, actor: str, hazard_id: int, on, note: str) -> dict:
+def penalise_hazard(store: Store, actor: str, hazard_id: int, on, note: str, amount=None) -> dict:
     from . import hazards
     with store.session() as s:
-        return hazard_dict(hazards.penalise(s, actor, hazard_id, on, note), on)
+        return hazard_dict(hazards.penalise(s, actor, hazard_id, on, note, amount), on)
 
 
 def link_hazard(store: Store, actor: str, hazard_id: int, record_id: str) -> dict:

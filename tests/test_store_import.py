@@ -303,3 +303,66 @@ def test_upgrade_from_the_first_schema_keeps_every_record(tmp_path):
                       {"row_digest": hashlib.sha256(events.canonical(cols).encode()).hexdigest()})
     assert f"0001 → {dbm.head_revision()}" in run("db", "upgrade", "--db", path)
     assert "用户：1" in run("db", "status", "--db", path) and "校验通过：1 个事件" in run("db", "verify", "--db", path)
+
+
+def _totals(tmp_path, name, period, *extra, db=None, inputs=()):
+    args = ("--db", db) if db else tuple(inputs)
+    return next(r["values"] for r in tally_json(tmp_path, name, "gongmao-2023", period, *extra, *args)["rows"]
+                if r["total"])
+
+
+def test_tally_db_counts_the_lifecycle_decided_in_the_store(db, tmp_path):
+    """整改/销号, 挂牌督办 and penalties recorded in the store move the counters that count them, as they
+    stood at the end of the period; the files alone still give the files' numbers."""
+    from datetime import date as D
+    from yinhuan.store import db as dbm, service
+    run("import", "--db", db, *GM_INPUTS)
+    run("users", "add", "--db", db, "--user", "admin", "zhang", "--role", "inspector")
+    store = dbm.connect(db)
+    food = [h for h in service.list_hazards(store, as_of=D(2023, 12, 31)) if h["found_on"] == D(2023, 6, 15)]
+    assert len(food) == 1 and food[0]["state"] == "整改中" and food[0]["found_by"] == "自查"
+    hid = food[0]["id"]
+    before = {p: _totals(tmp_path, f"b{p}", p, db=db) for p in ("2023-06", "2023-07")}
+    before_cum = _totals(tmp_path, "bcum", "2023-07", "--cumulative", db=db)
+    assert before == {p: _totals(tmp_path, f"f{p}", p, inputs=GM_INPUTS) for p in before}
+
+    service.move_hazard(store, "zhang", hid, "已整改(待验收)", D(2023, 7, 21), rectified_on=D(2023, 7, 20))
+    service.supervise_hazard(store, "zhang", hid, "威海市安委会", "政府", D(2023, 7, 22))
+    service.penalise_hazard(store, "zhang", hid, D(2023, 7, 25), "威环应急罚〔2023〕9号", amount=2)
+    service.move_hazard(store, "admin", hid, "已销号", D(2023, 7, 28), note="验收合格",
+                        signatures={"主要负责人": "赵总", "安全总监": "钱监"})
+    june, july = (_totals(tmp_path, f"a{p}", p, db=db) for p in ("2023-06", "2023-07"))
+    cum = _totals(tmp_path, "acum", "2023-07", "--cumulative", db=db)
+    assert june == before["2023-06"]     # decided in July: June's table is as it was
+    moved = {k: july[k] - before["2023-07"][k] for k in july if july[k] != before["2023-07"][k]}
+    assert moved == {"penalties": 1, "penalty_amount": 2}   # the month's hazard counters count July's finds only
+    moved = {k: cum[k] - before_cum[k] for k in cum if cum[k] != before_cum[k]}
+    assert moved == {"major_rectified": 1, "self_rectified": 1, "gov_listed": 1, "gov_listed_rectified": 1,
+                     "penalties": 1, "penalty_amount": 2}
+    assert _totals(tmp_path, "fjuly", "2023-07", inputs=GM_INPUTS) == before["2023-07"]   # files unchanged
+    out = run("tally", "--db", db, "--checklist", "gongmao-2023", "--period", "2023-07", "--explain", "penalties")
+    assert "数据库（隐患处罚记录）" in out and "威环应急罚〔2023〕9号" in out
+    # reopened in August: July's table keeps the rectification, August's cumulative table does not
+    service.move_hazard(store, "admin", hid, "发现", D(2023, 8, 3), note="复查发现速冻装置又移回车间")
+    assert _totals(tmp_path, "july2", "2023-07", db=db) == july
+    aug = _totals(tmp_path, "aug", "2023-08", "--cumulative", db=db)
+    assert aug["self_rectified"] == before_cum["self_rectified"]
+
+
+def test_tally_db_counts_a_hazard_filed_under_two_record_ids_once(db, tmp_path):
+    """The store's identity (enterprise, 判定依据, place): the same hazard in a later ledger under a new
+    record id is one hazard in the table; files, which only know record ids, count two."""
+    src = BUREAU / "evidence" / "gm-huancui-food.yaml"
+    doc = yaml.safe_load(src.read_text(encoding="utf-8"))
+    again = json.loads(json.dumps(doc["records"]["hazards"][1], default=str), object_hook=dict)
+    again["id"] = "H-02-B"
+    doc["records"]["hazards"].append(again)
+    doc["inspection"]["date"] = "2023-06-30"
+    copy = tmp_path / "gm-huancui-food-0630.yaml"
+    copy.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    inputs = [*GM_INPUTS, copy]
+    run("import", "--db", db, *inputs)
+    files = _totals(tmp_path, "f", "2023-06", inputs=inputs)
+    stored = _totals(tmp_path, "d", "2023-06", db=db)
+    assert files["major_found"] == stored["major_found"] + 1
+    assert stored == _totals(tmp_path, "g", "2023-06", inputs=GM_INPUTS)
