@@ -14,15 +14,19 @@ and a session cookie signed by one is accepted by the others.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import JSON, DateTime, Integer, LargeBinary, String, Text, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Store
-from .events import now
-from .models import Base
+from .models import Base     # (models imports this module at its end: import nothing that imports models)
+
+
+def now() -> datetime:
+    """UTC, naive (as events.now, which cannot be imported here: events imports models)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class WebInspection(Base):
