@@ -116,9 +116,24 @@ def unknown_filter(build, match, possible, fact):
     return check
 
 
-def only_if(applies, check):
-    """The rule's `applies`: 不适用 (no evidence) unless applies(profile)."""
-    return lambda ev, as_of: check(ev, as_of) if applies(ev.profile) else NOT_APPLICABLE
+def _flag_unwritten(profile, name) -> bool:
+    flags = profile.get("flags")
+    return not isinstance(flags, dict) or name not in flags
+
+
+def flag_may(name):
+    """A flag `eq: true` that is true or not written (then the rule may apply)."""
+    return lambda p: _flag_unwritten(p, name) or _flag(p, name)
+
+
+def only_if(applies, check, possibly=None):
+    """The rule's `applies`: unless applies(profile), 不适用 — or 证据不足 when `possibly(profile)`
+    (the profile leaves out a field that could bring the enterprise in scope)."""
+    def run(ev, as_of):
+        if applies(ev.profile):
+            return check(ev, as_of)
+        return (INSUFFICIENT, NONE) if possibly and possibly(ev.profile) else NOT_APPLICABLE
+    return run
 
 
 # ---- the check kinds, as a hand-coder would share them ---------------------------------------
@@ -402,6 +417,11 @@ def _has_contractors(profile) -> bool:
     return _flag(profile, "has_contractors")
 
 
+def only_if_contractors(check):
+    """Contractor rules: has_contractors (derived from records.contractors when not written)."""
+    return only_if(_has_contractors, check, flag_may("has_contractors"))
+
+
 def _statutory_high_risk(p) -> bool:
     """安全生产法 第二十四条's first group among 工贸 enterprises: 金属冶炼, 危险物品 units."""
     return _contains(p.get("domains"), "金属冶炼") or _flag(p, "dangerous_goods")
@@ -411,7 +431,8 @@ def gm_safety_director(ev, as_of):
     p = ev.profile
     employees = p.get("employees")
     if not (_statutory_high_risk(p) or (employees is not None and employees >= 300)):
-        return NOT_APPLICABLE
+        maybe = ("domains" not in p or flag_may("dangerous_goods")(p) or "employees" not in p)
+        return (INSUFFICIENT, NONE) if maybe else NOT_APPLICABLE
     if _has_director(p):
         return PASS, NONE
     return (FAIL if "safety_director" in p else INSUFFICIENT), NONE
@@ -582,17 +603,17 @@ GONGMAO = {
         "equipment", where=_welding,
         require=[(lambda e: _on_or_after(e.get("checked_on"), GM_CAMPAIGN_FROM), ("checked_on",)),
                  (lambda e: e.get("defective") in EMPTY_OR_FALSE, ("defective",))]),
-    "GM-4-CONTRACTOR-AGREEMENT": only_if(_has_contractors, each(
+    "GM-4-CONTRACTOR-AGREEMENT": only_if_contractors(each(
         "contractors", [(lambda c: c.get("agreement_signed_on") not in EMPTY, ("agreement_signed_on",)),
                         (lambda c: c.get("duties_defined") is True, ("duties_defined",)),
                         (lambda c: c.get("briefing_on") not in EMPTY, ("briefing_on",))], if_none=INSUFFICIENT)),
-    "GM-4-CONTRACTOR-MANAGED": only_if(_has_contractors, each(
+    "GM-4-CONTRACTOR-MANAGED": only_if_contractors(each(
         "contractors", [(lambda c: c.get("in_management_system") is True, ("in_management_system",)),
                         (lambda c: _on_or_after(c.get("last_checked_on"), GM_CAMPAIGN_FROM), ("last_checked_on",))],
         if_none=INSUFFICIENT)),
-    "GM-4-CONTRACTOR-QUALIFIED": only_if(_has_contractors, each(
+    "GM-4-CONTRACTOR-QUALIFIED": only_if_contractors(each(
         "contractors", [(lambda c: c.get("qualified") is True, ("qualified",))], if_none=INSUFFICIENT)),
-    "GM-4-OUTSOURCING-REVIEW": only_if(_has_contractors, unknown_filter(
+    "GM-4-OUTSOURCING-REVIEW": only_if_contractors(unknown_filter(
         lambda m: exists("inspections", m, within=GM_CAMPAIGN, by=ENFORCEMENT_END),
         lambda i: i.get("kind") == "外包外租排查" and i.get("led_by") == "主要负责人",
         lambda i: _may(i, "kind", _is("外包外租排查")) and _may(i, "led_by", _is("主要负责人")), "inspections")),
@@ -620,7 +641,7 @@ GONGMAO = {
         unknown_filter(lambda m: exists("documents", m, within=GM_CAMPAIGN, by=SELF_CHECK_END),
                        lambda d: d.get("kind") == "诊断报告" and d.get("third_party") is True,
                        lambda d: d.get("kind") == "诊断报告" and _may(d, "third_party", lambda v: v is True),
-                       "documents")),
+                       "documents"), lambda p: "domains" not in p),
     "GM-7-DRILL": every("drills", lambda d: d.get("kind") in ("综合应急预案", "专项应急预案"), YEAR, 12,
                         high_risk_months=6),
     "GM-7-EXITS-CLEAR": unknown_filter(
@@ -628,7 +649,8 @@ GONGMAO = {
             o.get("marked") is False or o.get("clear") is False or o.get("adequate") is False),
         _exit_blocked_possible, "observations"),
     "GM-7-EXITS-DORMITORY": only_if(lambda p: _flag(p, "has_dormitory"), unknown_filter(
-        lambda m: exists("observations", m), _exit("员工宿舍"), _exit_possible("员工宿舍"), "observations")),
+        lambda m: exists("observations", m), _exit("员工宿舍"), _exit_possible("员工宿舍"), "observations"),
+        flag_may("has_dormitory")),
     "GM-7-EXITS-WORKPLACE": unknown_filter(lambda m: exists("observations", m), _exit("生产经营场所"),
                                            _exit_possible("生产经营场所"), "observations"),
     "GM-7-STAFF-KNOW-EXITS": STAFF_KNOW_ESCAPE_ROUTES,
@@ -640,7 +662,7 @@ GONGMAO = {
     **judgements({"GM-1-ACCIDENT-LESSONS": "否", "GM-2-EXPERTS": "否", "GM-2-FIRST-RESPONSIBLE": "否",
                   "GM-5-NO-FORMALITY": "是", "GM-5-TRAINING-CONTENT": "否", "GM-6-NO-PAPER-ONLY": "是",
                   "GM-6-OTHER-MEASURES": "否", "GM-7-ESCAPE-SKILLS": "否"}),
-    "GM-4-CONTRACTOR-FOLLOW-UP": only_if(_has_contractors, judged("GM-4-CONTRACTOR-FOLLOW-UP", "否")),
+    "GM-4-CONTRACTOR-FOLLOW-UP": only_if_contractors(judged("GM-4-CONTRACTOR-FOLLOW-UP", "否")),
 }
 
 
@@ -653,6 +675,10 @@ MINE_WORK_SYSTEM_COVERS = frozenset({"动火", "高处", "临时用电"})
 
 def _underground(profile) -> bool:
     return _contains(profile.get("mine_types"), "地下")
+
+
+def _mine_types_unwritten(profile) -> bool:
+    return "mine_types" not in profile
 
 
 def _principal_meeting(m, *kinds) -> bool:
@@ -739,12 +765,12 @@ MINE = {
         or _contains(d.get("covers"), "谁招请无证人员，谁负责任"),
         lambda d: d.get("kind") == "无证人员招请责任制度" or _may(d, "title", _has("谁招请无证人员"))
         or _may(d, "covers", _covers("谁招请无证人员，谁负责任")), "documents"),
-    "MINE-4-CONTRACTOR-IN-SYSTEM": only_if(_has_contractors, each(
+    "MINE-4-CONTRACTOR-IN-SYSTEM": only_if_contractors(each(
         "contractors", [(lambda c: c.get("in_management_system") is True, ("in_management_system",)),
                         (lambda c: _on_or_after(c.get("last_checked_on"), MINE_CONTRACTOR_CHECKED_SINCE),
                          ("last_checked_on",))])),
-    "MINE-4-CONTRACTOR-QUALIFIED-AGREEMENT": only_if(_has_contractors, each("contractors", CONTRACTOR_OK)),
-    "MINE-4-OUTSOURCING-INSPECTION": only_if(_has_contractors, unknown_filter(
+    "MINE-4-CONTRACTOR-QUALIFIED-AGREEMENT": only_if_contractors(each("contractors", CONTRACTOR_OK)),
+    "MINE-4-OUTSOURCING-INSPECTION": only_if_contractors(unknown_filter(
         lambda m: exists("inspections", m, within=MINE_CAMPAIGN, by=ENFORCEMENT_END),
         lambda i: _has_text(i.get("kind"), "外包") and i.get("led_by") == "主要负责人",
         lambda i: _may(i, "kind", _has("外包")) and _may(i, "led_by", _is("主要负责人")), "inspections")),
@@ -764,8 +790,10 @@ MINE = {
     "MINE-6-MORNING-MEETING-SYSTEM": _system("晨会制度", "晨会"),
     "MINE-6-ONE-POND-ONE-PLAN": only_if(
         lambda p: _contains(p.get("mine_types"), "尾矿库") or _flag(p, "has_tailings_pond"),
-        exists("documents", kind_is("一库一策方案"))),
-    "MINE-6-ONE-PROJECT-ONE-DESIGN": only_if(_underground, _system("一工程一设计和安全确认制度", "一工程一设计")),
+        exists("documents", kind_is("一库一策方案")),
+        lambda p: "mine_types" not in p or flag_may("has_tailings_pond")(p)),
+    "MINE-6-ONE-PROJECT-ONE-DESIGN": only_if(_underground, _system("一工程一设计和安全确认制度", "一工程一设计"),
+                                             _mine_types_unwritten),
     "MINE-6-WARNING-EDUCATION-SYSTEM": _system("事故警示教育制度", "事故警示教育"),
     "MINE-7-COMPREHENSIVE-DRILL": _drills("综合应急预案"),
     "MINE-7-ESCAPE-ROUTES-KNOWN": STAFF_KNOW_ESCAPE_ROUTES,
@@ -778,9 +806,9 @@ MINE = {
                   "MINE-4-CONTRACTOR-CLEANUP": "否", "MINE-5-NO-BOX-TICKING": "是",
                   "MINE-5-TRAINING-CONTENT-TARGETED": "否", "MINE-6-NO-PAPER-ONLY": "是",
                   "MINE-7-SELF-RESCUE-ABILITY": "否"}),
-    "MINE-4-CONTRACTOR-ISSUES-RECTIFIED": only_if(_has_contractors,
-                                                  judged("MINE-4-CONTRACTOR-ISSUES-RECTIFIED", "否")),
-    "MINE-6-ONE-CHANGE-ONE-MEASURE": only_if(_underground, judged("MINE-6-ONE-CHANGE-ONE-MEASURE", "否")),
+    "MINE-4-CONTRACTOR-ISSUES-RECTIFIED": only_if_contractors(judged("MINE-4-CONTRACTOR-ISSUES-RECTIFIED", "否")),
+    "MINE-6-ONE-CHANGE-ONE-MEASURE": only_if(_underground, judged("MINE-6-ONE-CHANGE-ONE-MEASURE", "否"),
+                                             _mine_types_unwritten),
 }
 
 

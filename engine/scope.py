@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import conditions as C
-from .findings import NA
+from .findings import INSUFFICIENT, NA
 from .loader import load_file
 from .resources import rules_dir
 
@@ -66,10 +66,46 @@ def reason(node, profile: dict) -> str:
 
 
 def out_of_scope(node):
-    """The not-applicable verdict maker for a rule: profile -> verdict, the reason worded when read."""
+    """The verdict maker for a rule whose `applies` the profile does not meet: profile -> verdict,
+    the reason worded when read. 不适用 only when present values put the enterprise out of scope;
+    when a profile field the condition reads is not written and writing it could bring the
+    enterprise in scope, 证据不足 naming that field (absent is not false: docs/rules.md)."""
     def verdict(profile: dict) -> tuple:
+        if _possibly(node, profile):
+            return INSUFFICIENT, (undecided_reason, node, profile), (), None
         return NA, (reason, node, profile), (), None
     return verdict
+
+
+def undecided_reason(node, profile: dict) -> str:
+    """证据不足 for applicability: which profile fields are missing, and what the others say."""
+    fields = unmet_fields(node, profile)
+    gone = [f for f in fields if _absent(profile, f)]
+    known = [value_text(f, profile) for f in fields if f not in gone]
+    names = "、".join(terms().get(".".join(f), {}).get("name") or ".".join(f) for f in gone)
+    text = f"企业画像未登记{names}（{'、'.join('.'.join(f) for f in gone)}），无法判定本规则是否适用"
+    return text + (f"（{'；'.join(known)}）" if known else "")
+
+
+def _absent(profile: dict, path: tuple) -> bool:
+    v = profile
+    for part in path:
+        if not isinstance(v, dict) or part not in v:
+            return True
+        v = v[part]
+    return False
+
+
+def _possibly(node, profile: dict) -> bool:
+    """Could the profile meet `node` once its unwritten fields were written (Kleene's "not false")?"""
+    if isinstance(node, C.All):
+        return all(_possibly(i, profile) for i in node.items)
+    if isinstance(node, C.Any_):
+        return any(_possibly(i, profile) for i in node.items)
+    if (isinstance(node, C.Cmp) and node.left.root == "profile" and node.op != "is_set"
+            and _absent(profile, node.left.path)):
+        return True
+    return _holds(node, profile)
 
 
 def other_sector(rule_sector: str):

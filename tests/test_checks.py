@@ -262,7 +262,10 @@ class TestNone:
         assert status(book, ok, "FX-NONE").status == "符合"
         f = status(book, bad, "FX-NONE")
         assert f.status == "不符合" and f.evidence[0]["id"] == "e1"
-        assert status(book, {"records": {"equipment": []}}, "FX-NONE").status == "不适用"
+        no = {"flags": {"has_welding_equipment": False}}
+        assert status(book, {"enterprise": no, "records": {"equipment": []}}, "FX-NONE").status == "不适用"
+        # the flag not written: whether the rule applies is unknown (absent is not false)
+        assert status(book, {"records": {"equipment": []}}, "FX-NONE").status == "证据不足"
         assert status(book, {"enterprise": flags, "records": {}}, "FX-NONE").status == "证据不足"
 
 

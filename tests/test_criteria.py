@@ -84,7 +84,9 @@ def test_industry_articles_apply_only_to_their_industry(book):
     assert (f["CRIT-GM-5-1"].status, f["CRIT-GM-5-1"].reason) == ("不适用", "行业：冶金")
     assert f["CRIT-GM-3-3"].status == "不适用"        # 第三条第（三）项: only 金属冶炼
     assert f["CRIT-GM-3-1"].status == "证据不足"      # 第三条: every 工贸 enterprise
-    assert f["CRIT-GM-13-1"].status == "不适用"       # 第十三条 needs the H₂S/CO flag
+    assert f["CRIT-GM-13-1"].status == "证据不足"     # 第十三条 needs the H₂S/CO flag: not written
+    f13 = run(book, "gongmao-criteria-2023", dict(GM, industry="冶金", flags={"confined_space_toxic": False}))
+    assert f13["CRIT-GM-13-1"].status == "不适用"     # written false: out of scope
     f = run(book, "gongmao-criteria-2023", dict(GM, industry="商贸", domains=["涉氨制冷"]))
     industry = [r for r in f if r.startswith(("CRIT-GM-4", "CRIT-GM-5", "CRIT-GM-6", "CRIT-GM-7", "CRIT-GM-8",
                                               "CRIT-GM-9", "CRIT-GM-10-"))]

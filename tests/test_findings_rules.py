@@ -70,7 +70,9 @@ def test_mine_all_staff_duty_list_is_not_a_deputy_list(book):
 
 @pytest.mark.parametrize("profile,expected", [
     # 80 employees, not 金属冶炼, not a 危险物品 unit: Shandong's rules do not require a director
-    ({"employees": 80, "safety_director": None}, "不适用"),
+    ({"employees": 80, "domains": [], "flags": {"dangerous_goods": False}, "safety_director": None}, "不适用"),
+    # the same without saying whether it is a 危险物品 unit: cannot tell whether one is required
+    ({"employees": 80, "domains": [], "safety_director": None}, "证据不足"),
     # 350 ≥ 300 employees: required, none appointed
     ({"employees": 350, "safety_director": None}, "不符合"),
     # 金属冶炼 is a high-risk unit whatever its size
@@ -247,9 +249,16 @@ def test_not_applicable_states_the_enterprises_own_value(book):
     f = finding(book, "GM-4-OUTSOURCING-REVIEW", {"inspections": []}, profile={"flags": {"has_contractors": False}})
     assert (f.status, f.reason) == ("不适用", "企业未登记外包外租单位（含委托、合作）")
     # 80 employees, no high-risk domain, not a 危险物品 unit: all three stated, no condition shown
-    f = finding(book, "GM-2-SAFETY-DIRECTOR", profile={"employees": 80, "domains": ["有限空间"]})
+    f = finding(book, "GM-2-SAFETY-DIRECTOR", profile={"employees": 80, "domains": ["有限空间"],
+                                                       "flags": {"dangerous_goods": False}})
     assert f.status == "不适用"
-    assert f.reason == "涉及的领域：有限空间；企业未登记为危险物品单位；从业人员 80 人"
+    assert f.reason == "涉及的领域：有限空间；企业不属危险物品的生产、经营、储存、装卸单位；从业人员 80 人"
+    # the 危险物品 flag not written: a 危险物品 unit needs a director whatever its size, so it is
+    # unknown whether the rule applies — 证据不足 naming the field, the known values beside it
+    f = finding(book, "GM-2-SAFETY-DIRECTOR", profile={"employees": 80, "domains": ["有限空间"]})
+    assert f.status == "证据不足"
+    assert f.reason == ("企业画像未登记是否属危险物品的生产、经营、储存、装卸单位（flags.dangerous_goods），"
+                        "无法判定本规则是否适用（涉及的领域：有限空间；从业人员 80 人）")
     # a mine that stopped with no one working: its status, once
     f = finding(book, "MINE-2-CAMPAIGN-PLAN", {"documents": []}, profile={"mine_status": "停产停建（无人作业）"})
     assert (f.status, f.reason) == ("不适用", "矿山状态：停产停建（无人作业）")
