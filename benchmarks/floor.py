@@ -171,11 +171,12 @@ def _written(r, dotted: str) -> bool:
     return True
 
 
-def each(fact, require, where=None, if_none=NA):
+def each(fact, require, where=None, if_none=NA, due=None, standing=()):
     """Every record (matching `where`) satisfies every requirement; `require` is a list of
     (predicate, the record's fields it reads). A record failing a requirement whose fields are all
     written violates it (不符合); one failing only where a field is not written at all cannot be
-    judged (证据不足). Violators and undetermined records are the evidence."""
+    judged (证据不足). Violators and undetermined records are the evidence. Before `due`, the
+    requirements not in `standing` (their positions) wait: failing only those is 未到期."""
     empty = (if_none, NONE)
     if callable(require):   # one requirement reading no field that may be absent
         require = [(require, ())]
@@ -187,9 +188,13 @@ def each(fact, require, where=None, if_none=NA):
         subjects = recs if where is None else [r for r in recs if where(r)]
         if not subjects:
             return empty
-        violated, unknown = [], []
+        violated, unknown, later = [], [], []
+        early = due is not None and as_of < due
         for r in subjects:
-            failed = [fields for pred, fields in require if not pred(r)]
+            failed_all = [(i, fields) for i, (pred, fields) in enumerate(require) if not pred(r)]
+            failed = [fields for i, fields in failed_all if not early or i in standing]
+            if len(failed) < len(failed_all):
+                later.append(r["id"])
             if not failed:
                 continue
             if any(all(_written(r, f) for f in fields) for fields in failed):
@@ -200,6 +205,8 @@ def each(fact, require, where=None, if_none=NA):
             return FAIL, violated + unknown
         if unknown:
             return INSUFFICIENT, unknown
+        if later:
+            return NOT_DUE, later
         return PASS, [r["id"] for r in subjects]
     return check
 
@@ -602,7 +609,8 @@ GONGMAO = {
     "GM-3-WELDING-EQUIPMENT-CHECKED": each(
         "equipment", where=_welding,
         require=[(lambda e: _on_or_after(e.get("checked_on"), GM_CAMPAIGN_FROM), ("checked_on",)),
-                 (lambda e: e.get("defective") in EMPTY_OR_FALSE, ("defective",))]),
+                 (lambda e: e.get("defective") in EMPTY_OR_FALSE, ("defective",))],
+        due=ENFORCEMENT_END, standing=(1,)),
     "GM-4-CONTRACTOR-AGREEMENT": only_if_contractors(each(
         "contractors", [(lambda c: c.get("agreement_signed_on") not in EMPTY, ("agreement_signed_on",)),
                         (lambda c: c.get("duties_defined") is True, ("duties_defined",)),
@@ -610,7 +618,7 @@ GONGMAO = {
     "GM-4-CONTRACTOR-MANAGED": only_if_contractors(each(
         "contractors", [(lambda c: c.get("in_management_system") is True, ("in_management_system",)),
                         (lambda c: _on_or_after(c.get("last_checked_on"), GM_CAMPAIGN_FROM), ("last_checked_on",))],
-        if_none=INSUFFICIENT)),
+        if_none=INSUFFICIENT, due=ENFORCEMENT_END)),
     "GM-4-CONTRACTOR-QUALIFIED": only_if_contractors(each(
         "contractors", [(lambda c: c.get("qualified") is True, ("qualified",))], if_none=INSUFFICIENT)),
     "GM-4-OUTSOURCING-REVIEW": only_if_contractors(unknown_filter(
@@ -768,7 +776,7 @@ MINE = {
     "MINE-4-CONTRACTOR-IN-SYSTEM": only_if_contractors(each(
         "contractors", [(lambda c: c.get("in_management_system") is True, ("in_management_system",)),
                         (lambda c: _on_or_after(c.get("last_checked_on"), MINE_CONTRACTOR_CHECKED_SINCE),
-                         ("last_checked_on",))])),
+                         ("last_checked_on",))], due=ENFORCEMENT_END)),
     "MINE-4-CONTRACTOR-QUALIFIED-AGREEMENT": only_if_contractors(each("contractors", CONTRACTOR_OK)),
     "MINE-4-OUTSOURCING-INSPECTION": only_if_contractors(unknown_filter(
         lambda m: exists("inspections", m, within=MINE_CAMPAIGN, by=ENFORCEMENT_END),

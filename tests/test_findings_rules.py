@@ -347,3 +347,39 @@ def test_every_rule_note_says_where_its_deadline_or_frequency_comes_from(book):
     ids = book.checklist("gongmao-2023").rule_ids + book.checklist("mine-2023").rule_ids
     missing = [r for r in ids if not any(w in (book.rules[r].raw.get("note") or "") for w in ("期限：", "频次："))]
     assert not missing
+
+
+# ---- each rules follow the due-date model too (gap 3) ----------------------------------------------
+
+UNCHECKED = {"contractors": [{"id": "C1", "name": "某建安公司", "in_management_system": True,
+                              "last_checked_on": "2022-11-10"}]}
+
+
+@pytest.mark.parametrize("rule_id", ["GM-4-CONTRACTOR-MANAGED", "MINE-4-CONTRACTOR-IN-SYSTEM"])
+def test_contractors_checked_during_the_campaign_are_due_on_november_30(book, rule_id):
+    # last checked 2022-11-10, before either plan's campaign began: not yet done. "During the
+    # campaign" with no date is due at the end of 部门精准执法 (11-30) in both plans: 未到期 on 09-30
+    # and 11-29; as_of is the end of that day, so on 11-30 the deadline is over: 不符合.
+    profile = {"flags": {"has_contractors": True}}
+    assert finding(book, rule_id, UNCHECKED, as_of="2023-09-30", profile=profile).status == "未到期"
+    assert finding(book, rule_id, UNCHECKED, as_of="2023-11-29", profile=profile).status == "未到期"
+    assert finding(book, rule_id, UNCHECKED, as_of="2023-11-30", profile=profile).status == "不符合"
+
+
+def test_welding_sets_not_yet_checked_wait_but_a_defective_one_fails_now(book):
+    unchecked = {"equipment": [{"id": "E1", "kind": "电焊机", "checked_on": "2022-12-01", "defective": False}]}
+    f = finding(book, "GM-3-WELDING-EQUIPMENT-CHECKED", unchecked, as_of="2023-09-30")
+    assert f.status == "未到期" and list(f.evidence_ids) == ["E1"]
+    assert "2023年11月30日" in f.reason
+    # running defective is a standing duty: 不符合 on 09-30 already, citing E2 only
+    defective = {"equipment": [unchecked["equipment"][0], {"id": "E2", "kind": "电焊机", "defective": True}]}
+    f = finding(book, "GM-3-WELDING-EQUIPMENT-CHECKED", defective, as_of="2023-09-30")
+    assert f.status == "不符合" and list(f.evidence_ids) == ["E2"]
+
+
+def test_every_each_rule_says_where_its_deadline_comes_from(book):
+    for rule in book.rules.values():
+        if rule.kind == "each" and rule.sector in ("工贸", "非煤矿山") and not rule.id.startswith("CRIT"):
+            assert "期限" in (rule.raw.get("note") or ""), rule.id
+            if "due" in rule.check:
+                assert "11月30日" in rule.raw["note"], rule.id

@@ -12,13 +12,19 @@ at all) is not a violation but missing evidence: 证据不足, naming the record
 present value that fails — false, an empty list, a late date, or an explicit null ("写了，但为空")
 — is 不符合. One proven violation makes the rule 不符合; records that could not be judged are
 listed beside it.
+
+**Deadline.** With `due` (a campaign action such as 纳入管理体系 by 11月30日, docs/rules.md 期限模型),
+before that date a record not yet meeting a requirement — proven or undetermined — is 未到期: the
+enterprise still has time. `standing: [i, ...]` names requirements (by position) that are standing
+duties judged on the evaluation date all the same (电气焊设备不带病运行). Without `due` every
+requirement is a standing duty.
 """
 from __future__ import annotations
 
 from .. import conditions as C
 from ..dates import chinese_form
 from ..evidence import field_labels, field_types
-from ..findings import FAIL, INSUFFICIENT, NA, PASS
+from ..findings import FAIL, INSUFFICIENT, NA, NOT_DUE, PASS
 from .context import section_check
 
 
@@ -85,6 +91,8 @@ def prepare(rule, plan):
     what, requirement = c["what"], c["requirement"]
     fact, missing = section_check(c["fact"], what)
     status = c.get("if_none", NA)
+    due = plan.date_value(c["due"]) if "due" in c else None
+    standing = frozenset(c.get("standing", ()))
     nothing = (status, f"无{what}" + ("，本项不适用" if status == NA else ""), (), None)
     labels = field_labels().get(c["fact"], {})
     reqs = requirements(rule)
@@ -108,6 +116,15 @@ def prepare(rule, plan):
             ids = [f["id"] for f in subjects]
             return PASS, (_all_meet, what, requirement, ids), ids, (_checked, ids)
         profile = evidence.profile
+        pending = {}
+        if due is not None and as_of < due:   # the requirements not yet due wait
+            for i in failing:
+                if i not in standing:
+                    ok = {id(f) for f in sel[names[i]]}
+                    for f in subjects:
+                        if id(f) not in ok:
+                            pending.setdefault(f["id"], []).append(i)
+            failing = [i for i in failing if i in standing]
         violated, unknown = {}, {}   # record id -> [requirement index] / [(index, absent fields)]
         for i in failing:
             ok = {id(f) for f in sel[names[i]]}
@@ -125,6 +142,9 @@ def prepare(rule, plan):
         order = [f["id"] for f in subjects]
         cited = [i for i in order if i in violated or i in unknown]
         details = (_failures, violated, unknown, plan_, n)
+        if not violated and not unknown:
+            later = [i for i in order if i in pending]
+            return NOT_DUE, (_not_yet, what, plan_, pending, n, due), later, None
         if violated:
             return FAIL, (_violated, what, plan_, violated, unknown, subjects, n), cited, details
         return INSUFFICIENT, (_undetermined, what, requirement, plan_, unknown, n), cited, details
@@ -227,6 +247,11 @@ def _violated(what, plan_, violated, unknown, subjects, n):
 def _undetermined(what, requirement, plan_, unknown, n):
     return (f"{len(unknown)}/{n} 条{what}缺少核查“{requirement}”所需的字段：{_gaps(plan_, unknown)}"
             "（未填写不等于不符合；如记录上确实为空，请写明 null、false 或空列表）")
+
+
+def _not_yet(what, plan_, pending, n, due):
+    lines = [f"{rid} 尚未“{'、'.join(plan_[i][0] for i in idx)}”" for rid, idx in pending.items()]
+    return f"{len(pending)}/{n} 条{what}尚未做到：" + "；".join(lines) + f"（期限 {chinese_form(due)} 未到）"
 
 
 def _all_meet(what, requirement, subjects):
