@@ -11,7 +11,7 @@ numbers), once, then times as subprocesses:
 2. `yinhuan tally --checklist gongmao-2023 --period 2023-12 --cumulative` over those findings and
    the bureau's activity file (the dispatch tables as xlsx, csv and json);
 3. the floor: this same script with --floor, a plain loop that reads each file with the fastest
-   parser there is (json.loads; libyaml's CSafeLoader) and runs benchmarks/floor.py's hand-written
+   parser there is (json.loads; yaml_rs, the YAML reader check uses on ordinary files) and runs benchmarks/floor.py's hand-written
    rules over it, writing nothing.
 
 It prints files/s, wall time and peak memory (RSS of the process and its workers together,
@@ -196,8 +196,17 @@ def floor_run(folder: Path) -> None:
     from types import SimpleNamespace
     from datetime import date, datetime
 
-    import yaml
     import floor
+    try:    # the fastest YAML parser there is, as check uses it (engine/loader.py)
+        import yaml_rs
+
+        def yaml_load(text):
+            return yaml_rs.loads(text, parse_datetime=False)
+    except ImportError:
+        import yaml
+
+        def yaml_load(text):
+            return yaml.load(text, Loader=yaml.CSafeLoader)
     from yinhuan.evidence import field_types
 
     kinds = field_types()
@@ -219,7 +228,7 @@ def floor_run(folder: Path) -> None:
     counts: dict = {}
     for p in evidence_files(folder):
         text = p.read_text(encoding="utf-8")
-        data = json.loads(text) if p.suffix == ".json" else yaml.load(text, Loader=yaml.CSafeLoader)
+        data = json.loads(text) if p.suffix == ".json" else yaml_load(text)
         facts = {}
         for section, items in (data.get("records") or {}).items():
             out = facts.setdefault(section, [])

@@ -328,17 +328,87 @@ def _too_deep(data: Any) -> bool:
     return True
 
 
+# ---- the fast YAML reader -------------------------------------------------------------------
+
+try:    # a wheel (Rust); without it every YAML file takes the libyaml path, with the same result
+    import yaml_rs as _yaml_rs
+except ImportError:     # pragma: no cover - the dependency is declared
+    _yaml_rs = None
+
+# Where YAML 1.1 (PyYAML, our reference) and YAML 1.2 (yaml_rs) may read the same text differently,
+# or where only the line-tracking reader refuses or words it, the file is read by libyaml instead:
+# over-matching costs speed, never a different answer. Several simple patterns, each starting with
+# one character class or a literal, scan about ten times faster than one pattern with alternatives.
+_END = r"[ \t]*+(?:$|#|[,\]}]|:(?:\s|$))"           # the end of a whole plain scalar
+_BOOL11 = r"[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF"   # YAML 1.1 booleans that YAML 1.2 reads as strings
+# a whole plain scalar that YAML 1.1 reads as a bool, `=` or the merge key, or that looks numeric
+# (digits, `.`, `_`, `:`, an exponent, 0x/0o/0b) but is not a plain decimal integer or number
+_VALUE = (r"(?:(?:" + _BOOL11 + r"|=|<<)" + _END
+          + r"|(?![-+]?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?" + _END + r")"
+          + r"[-+]?(?:0[xXoObB][0-9a-fA-F_]*+|[._0-9][._0-9:]*+(?:[eE][-+]?[0-9_]*+)?)" + _END + ")")
+# a key that is not a plain string: a number, null, a bool (YAML 1.2 keeps its type), empty, complex
+_KEY = (r"(?:(?:[-+._0-9~\[{]\S*|<<|=|null|Null|NULL|true|True|TRUE|false|False|FALSE|" + _BOOL11
+        + r")?:(?:[\s,\[\]{}]|$)|\?(?:[\s,\[\]{}]|$))")
+_RISKY_YAML = tuple(re.compile(p, re.MULTILINE) for p in (
+    r"[-:?]\s\s*+" + _VALUE,                    # a value after "key: ", "- ", "? " (or on the next line)
+    r"\n[ \t]*+(?:- )*+" + _KEY,                # a block key (the text is searched with "\n" before it)
+    r"[\[{](?![\]}])",                          # a flow collection that is not empty ([a, b], {a: 1})
+    r"[0-9]{" + str(MAX_INT_DIGITS + 1) + r"}",  # an integer too long for us
+    # characters libyaml refuses (it names them; yaml_rs would accept them), line breaks other than
+    # \n and \r (NEL, LS, PS: YAML 1.1 breaks lines there), a byte-order mark past the start
+    r"[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]",
+))
+_TAGS = re.compile(r"(?:^|[\s\[{,])[!%&*]", re.MULTILINE)   # tags, directives, anchors, aliases
+_FAST_MAX_COLUMNS = 500
+
+
+def _risky(text: str) -> bool:
+    if text.startswith(("---", "...")) or "\n---" in text or "\n..." in text:    # document markers
+        return True
+    if ("!" in text or "%" in text or "&" in text or "*" in text) and _TAGS.search(text):
+        return True
+    lined = "\n" + text
+    return any(p.search(lined) for p in _RISKY_YAML)
+
+
+def _fast_yaml(text: str):
+    """The data of a YAML file as the line-tracking reader would build it, by yaml_rs (about ten
+    times faster than libyaml with PyYAML's resolver), or None when the file must take the
+    line-tracking reader: yaml_rs is missing, the text holds anything where the two could
+    differ (_risky), or yaml_rs refuses it (its message is not ours)."""
+    if _yaml_rs is None or _risky(text):
+        return None
+    # yaml_rs recurses once per level and overflows the C stack somewhere past 10,000 levels,
+    # before any depth check of ours could run. A node's depth is at most its column (each block
+    # level indents or adds "- ") plus the flow brackets before it: keep both small.
+    if text.count("[") + text.count("{") > _FAST_MAX_COLUMNS or max(map(len, text.split("\n"))) > _FAST_MAX_COLUMNS:
+        return None
+    try:
+        data = _yaml_rs.loads(text, parse_datetime=False)
+    except Exception:   # any refusal: libyaml reads it again and words the message
+        return None
+    if type(data) not in (dict, list) or _too_deep(data):
+        return None
+    return data
+
+
 def parse_text(text: str, file: str, aliases: bool = False) -> Document:
-    """Parse YAML or JSON text into a Document: JSON by json.loads when it is JSON, else YAML."""
+    """Parse YAML or JSON text into a Document: JSON by json.loads when it is JSON, else YAML
+    (by yaml_rs when it gives what libyaml would, else libyaml). Both fast readers keep no line
+    numbers: the Document keeps the text, and a file with something to report is re-read."""
     if not text.strip():
         raise InputError("文件为空", file, 1)
+    _check_text(text, file)
     if text.lstrip()[:1] in ("{", "["):
-        _check_text(text, file)
         try:
             data = json.loads(text, object_pairs_hook=_object, parse_int=_int, parse_constant=_constant)
         except (ValueError, RecursionError, _Reread):
             data = _Reread
         if data is not _Reread and not (type(data) in (dict, list) and _too_deep(data)):
+            return Document(data=data, file=file, text=text)
+    elif not aliases:
+        data = _fast_yaml(text)
+        if data is not None:
             return Document(data=data, file=file, text=text)
     return parse_yaml(text, file, aliases)
 
