@@ -351,7 +351,7 @@ _KEY = (r"(?:(?:[-+._0-9~\[{]\S*|<<|=|null|Null|NULL|true|True|TRUE|false|False|
         + r")?:(?:[\s,\[\]{}]|$)|\?(?:[\s,\[\]{}]|$))")
 _RISKY_YAML = tuple(re.compile(p, re.MULTILINE) for p in (
     r"[-:?]\s\s*+" + _VALUE,                    # a value after "key: ", "- ", "? " (or on the next line)
-    r"\n[ \t]*+(?:- )*+" + _KEY,                # a block key (the text is searched with "\n" before it)
+    r"\n[ \t]*+(?:-[ \t]++)*+" + _KEY,                # a block key (the text is searched with "\n" before it)
     r"[\[{](?![\]}])",                          # a flow collection that is not empty ([a, b], {a: 1})
     r"[0-9]{" + str(MAX_INT_DIGITS + 1) + r"}",  # an integer too long for us
     # characters libyaml refuses (it names them; yaml_rs would accept them), line breaks other than

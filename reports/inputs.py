@@ -60,7 +60,7 @@ def kind_of(doc: Document) -> str:
                      "或局工作记录（city、districts、activities）", doc.file, doc.line_of(()))
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True, init=False, slots=True)
 class Result:
     """One inspection's result as tally needs it (from a findings file).
 
@@ -160,7 +160,7 @@ def _result(doc: Document, r: dict, i: int, path: tuple | None = None) -> Result
         rules.append(f["rule"])
         codes.append(STATUS_CODES[f["status"]])
         if f["status"] == "不符合":
-            failures.append((_shared(f["rule"]), _shared(tuple(f["counters"]))))
+            failures.append(_shared((f["rule"], tuple(f["counters"]))))
     return Result(file=doc.file, index=i, line=doc.line_of(path), evidence_file=r.get("file", ""),
                   credit_code=ent["credit_code"], name=ent["name"], district=_shared(ent["district"]),
                   date=day, mode=_shared(insp.get("mode")), rules=_shared(tuple(rules)), codes="".join(codes),

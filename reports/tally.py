@@ -10,6 +10,12 @@ Identity is what makes the notice's counting rules hold by construction:
 - activity records: the record itself (its weight is count/persons/amount), except 家 kinds
   (责令停产整顿, 曝光约谈联合惩戒) which count distinct credit codes.
 合计 is the union of the districts' sets, computed by the same code.
+
+A bureau tallies 100,000 enterprises, about 30 problems each: the numbers are computed from compact
+Counts (each item's key and weight; for 项 problems, whose keys are unique by construction, only
+the total), and the worded items behind one cell (label, sources) are built by running the same
+source again with wording on, only when `--explain` (or the web) asks for that cell. So memory
+does not grow with what the explanations would say.
 """
 from __future__ import annotations
 
@@ -105,23 +111,71 @@ class Cell:
         return out
 
 
+class Count:
+    """The number behind one cell without its wording: each item's key and weight (the first
+    seen, as Cell keeps), or, when the source yields every key once (`unique`), only the total."""
+
+    __slots__ = ("measure", "weights", "total", "unique")
+
+    def __init__(self, measure: str = "count", unique: bool = False):
+        self.measure = measure
+        self.weights: dict = {}
+        self.total = 0
+        self.unique = unique
+
+    def add(self, key: tuple, weight) -> None:
+        if self.unique:
+            self.total += weight
+        elif key not in self.weights:
+            self.weights[key] = weight
+
+    @property
+    def value(self):
+        if self.measure == "yes_no":
+            return "是" if (self.total if self.unique else self.weights) else "否"
+        return self.total if self.unique else sum(self.weights.values(), 0)
+
+    @staticmethod
+    def union(counts: list["Count"], measure: str) -> "Count":
+        """合计: each key once over the districts (unique keys: the totals add up)."""
+        out = Count(measure, unique=bool(counts) and all(c.unique for c in counts))
+        if out.unique:
+            out.total = sum((c.total for c in counts), 0)
+            return out
+        for c in counts:
+            for key, weight in c.weights.items():
+                out.add(key, weight)
+        return out
+
+
 @dataclass
 class Tally:
     checklist: layouts.Checklist
     layout: dict
     bureau: Bureau
     period: Period
-    cells: dict[str, dict[str, Cell]]   # metric -> district -> Cell
+    cells: dict[str, dict[str, Count]]  # metric -> district -> Count
     rulebook: dict | None = None        # what the checklist was read from (rulebook_choice.Choice.to_json)
+    sources: "Sources | None" = None    # what the counts were computed from, to word a cell again
 
     def cell(self, metric: str, district: str | None = None) -> Cell:
-        per = self.cells[metric]
+        """The items behind one number, worded (labels and sources): the metric's source is run
+        again with wording on. Its value is the Count's, by construction."""
+        per = {d: Cell(_measure(metric)) for d in self.bureau.districts}
+        for d, key, weight, label, source in self.sources.items(metric, worded=True):
+            per[d].add(key, weight, label, source)
         if district is None:
             return Cell.union([per[d] for d in self.bureau.districts], _measure(metric))
         return per[district]
 
+    def count(self, metric: str, district: str | None = None) -> Count:
+        per = self.cells[metric]
+        if district is None:
+            return Count.union([per[d] for d in self.bureau.districts], _measure(metric))
+        return per[district]
+
     def value(self, metric: str, district: str | None = None):
-        return self.cell(metric, district).value
+        return self.count(metric, district).value
 
     def rows(self) -> list[tuple[str, dict]]:
         """One row per district, then 合计: (label, {metric: value}) for every metric."""
@@ -151,22 +205,30 @@ def _result_source(r: Result, rule: str | None = None) -> str:
     return s
 
 
-def _inspections(spec, results, period, district_of):
+def _inspections(spec, results, period, worded):
     for r in results:
         if period.contains(r.date) and r.mode in spec["modes"]:
+            if not worded:
+                yield r.district, (r.credit_code,), 1, None, None
+                continue
             yield r.district, (r.credit_code,), 1, _ent(r.name, r.credit_code, r.district), _result_source(r)
 
 
-def _findings(spec, results, period, district_of):
+def _findings(spec, results, period, worded):
+    counter = spec["counter"]
     for r in results:
         if not (period.contains(r.date) and r.mode in spec["modes"]):
             continue
         for rule, counters in r.failures:
-            if spec["counter"] in counters:
+            if counter in counters:
+                if not worded:      # the enterprise counts once: its other failures add only sources
+                    yield r.district, (r.credit_code,), 1, None, None
+                    break
                 yield r.district, (r.credit_code,), 1, _ent(r.name, r.credit_code, r.district), _result_source(r, rule)
 
 
-def _problems(spec, results, period, district_of):
+def _problems(spec, results, period, worded):
+    """Each (enterprise, rule) is yielded by one district only, and consecutively: unworded, once."""
     history = defaultdict(list)  # credit code -> results up to the period end, oldest first
     for r in sorted(results, key=lambda r: (r.date, r.file, r.index)):
         if r.date <= period.end:
@@ -178,13 +240,16 @@ def _problems(spec, results, period, district_of):
                 for rule, _ in r.failures:
                     first_fail.setdefault(rule, r)
         for rule, r in sorted(first_fail.items()):
-            label = f"{_ent(r.name, code, r.district)} 规则 {rule}"
+            label = f"{_ent(r.name, code, r.district)} 规则 {rule}" if worded else None
             if not spec.get("rectified"):
-                yield r.district, (code, rule), 1, label, _result_source(r, rule)
+                yield r.district, (code, rule), 1, label, _result_source(r, rule) if worded else None
                 continue
             decided = [x for x in rs if x.status_of(rule) in (PASS, FAIL)]
             last = decided[-1]
             if last.status_of(rule) == PASS and last.date > r.date:
+                if not worded:
+                    yield r.district, (code, rule), 1, None, None
+                    continue
                 yield r.district, (code, rule), 1, label, _result_source(r, rule)
                 yield r.district, (code, rule), 1, label, "整改后复查符合：" + _result_source(last, rule)
 
@@ -242,6 +307,27 @@ def _layout_of(checklist_id: str) -> str | None:
         return None
 
 
+@dataclass
+class Sources:
+    """What a tally is computed from; `items(metric)` yields (district, key, weight, label, source)
+    for every item behind the metric, label and source None unless worded."""
+
+    results: list[Result]
+    hazards: list[Hazard]
+    activities: list
+    period: Period
+
+    def items(self, metric: str, worded: bool):
+        spec = layouts.metrics()[metric]
+        src = spec["source"]
+        if src == "hazards":
+            return _hazards(spec, self.hazards, self.period)
+        if src == "activity":
+            return _activity(spec, self.activities, self.period)
+        return {"inspections": _inspections, "findings": _findings,
+                "problems": _problems}[src](spec, self.results, self.period, worded)
+
+
 def compute(inputs: Inputs, checklist: layouts.Checklist, bureau: Bureau, period: Period) -> Tally:
     """Every metric of metrics.yaml for every district; the formulas are checked before return."""
     for ff in inputs.findings:
@@ -249,25 +335,17 @@ def compute(inputs: Inputs, checklist: layouts.Checklist, bureau: Bureau, period
         if ff.checklist != checklist.id and _layout_of(ff.checklist) != checklist.layout:
             raise InputError(f"检查结果来自清单 “{ff.checklist}”，与 --checklist {checklist.id} 的调度表不一致",
                              ff.file, None, "checklist.id")
-    results = inputs.results
-    hazards = merge(inputs.evidence)
-    activities = [a for af in inputs.activities for a in af.activities]
+    sources = Sources(results=inputs.results, hazards=merge(inputs.evidence),
+                      activities=[a for af in inputs.activities for a in af.activities], period=period)
     lay = layouts.layout(checklist.layout)
-    cells: dict[str, dict[str, Cell]] = {}
+    cells: dict[str, dict[str, Count]] = {}
     for metric, spec in layouts.metrics().items():
-        per = {d: Cell(spec.get("measure", "count")) for d in bureau.districts}
-        src = spec["source"]
-        if src == "hazards":
-            gen = _hazards(spec, hazards, period)
-        elif src == "activity":
-            gen = _activity(spec, activities, period)
-        else:
-            gen = {"inspections": _inspections, "findings": _findings,
-                   "problems": _problems}[src](spec, results, period, None)
-        for district, key, weight, label, source in gen:
-            per[district].add(key, weight, label, source)
+        unique = spec["source"] == "problems"
+        per = {d: Count(spec.get("measure", "count"), unique) for d in bureau.districts}
+        for district, key, weight, _, _ in sources.items(metric, worded=False):
+            per[district].add(key, weight)
         cells[metric] = per
-    tally = Tally(checklist=checklist, layout=lay, bureau=bureau, period=period, cells=cells)
+    tally = Tally(checklist=checklist, layout=lay, bureau=bureau, period=period, cells=cells, sources=sources)
     check_formulas(tally.rows())
     return tally
 
@@ -317,6 +395,7 @@ def explain(tally: Tally, metric: str, district: str | None = None) -> str:
         raise InputError(not_listed(district, tally.bureau),
                          None, None, "--district")
     cell = tally.cell(metric, district)
+    assert cell.value == tally.value(metric, district)    # one source, worded or not
     spec = layouts.metrics()[metric]
     where = district or f"{tally.bureau.city}{tally.layout.get('total_label', '合计')}"
     names = [layouts.column_title(c) for c in layouts.cells(tally.layout) if metric in c["metrics"]]

@@ -59,7 +59,7 @@ def test_tricky_scalars_read_alike(form):
 
 
 def test_document_markers_tags_and_directives_read_alike():
-    for text in ["---\na: 1", "a: 1\n---\nb: 2", "a: 1\n...\n", "%YAML 1.1\n---\na: yes", "a: &x 1\nb: *x",
+    for text in ["---\na: 1", "a: 1\n---\nb: 2", "-  : 1", "- - : 1", "a: 1\n...\n", "%YAML 1.1\n---\na: yes", "a: &x 1\nb: *x",
                  "a: 1\na: 2", "<<: {a: 1}", "a:\n\tb: 1", "a: [1, 2", "\ufeffa: 1", "a: 'x\u2028y'"]:
         same(text)
 
