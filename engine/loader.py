@@ -348,7 +348,7 @@ _VALUE = (r"(?:(?:" + _BOOL11 + r"|=|<<)" + _END
           + r"[-+]?(?:0[xXoObB][0-9a-fA-F_]*+|[._0-9][._0-9:]*+(?:[eE][-+]?[0-9_]*+)?)" + _END + ")")
 # a key that is not a plain string: a number, null, a bool (YAML 1.2 keeps its type), empty, complex
 _KEY = (r"(?:(?:[-+._0-9~\[{]\S*|<<|=|null|Null|NULL|true|True|TRUE|false|False|FALSE|" + _BOOL11
-        + r")?:(?:[\s,\[\]{}]|$)|\?(?:[\s,\[\]{}]|$))")
+        + r")?[ \t]*+:(?:[\s,\[\]{}]|$)|\?(?:[\s,\[\]{}]|$))")
 _RISKY_YAML = tuple(re.compile(p, re.MULTILINE) for p in (
     r"[-:?]\s\s*+" + _VALUE,                    # a value after "key: ", "- ", "? " (or on the next line)
     r"\n[ \t]*+(?:-[ \t]++)*+" + _KEY,                # a block key (the text is searched with "\n" before it)
