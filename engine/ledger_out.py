@@ -19,7 +19,9 @@ from .findings import iso
 
 
 def hazard_records(result) -> list[dict]:
-    """One record per criterion met (rules sharing a criterion are merged), in catalogue order."""
+    """One record per criterion met (rules sharing a criterion are merged), in catalogue order; a
+    criterion met at several places (the `location` of the records that met it) is one record per
+    place, since the same 判定依据 at two places is two hazards (id suffixed -1, -2, … in place order)."""
     ev = result.evidence
     mode = ev.inspection.get("mode")
     found_on = ev.inspection.get("date")
@@ -39,17 +41,40 @@ def hazard_records(result) -> list[dict]:
     out = []
     for cid in sorted(by_criterion, key=order.index):
         entry = cats.entry(cid)
-        parts = [_describe(f, ev, entry) for f in by_criterion[cid]]
         basis = entry.citation + (f"（{UNCONFIRMED}）" if entry.unconfirmed else "")
-        out.append({"id": f"{cid}-{found_on:%Y%m%d}", "description": "；".join(parts), "basis": basis,
-                    "criterion": cid, "found_on": iso(found_on), "found_by": mode, "status": "未整改"})
+        places = _places(by_criterion[cid], ev)
+        for k, place in enumerate(places, 1):
+            parts = [_describe(f, ev, entry, place if len(places) > 1 else None) for f in by_criterion[cid]]
+            rec = {"id": f"{cid}-{found_on:%Y%m%d}" + (f"-{k}" if len(places) > 1 else ""),
+                   "description": "；".join(p for p in parts if p), "basis": basis, "criterion": cid,
+                   "found_on": iso(found_on), "found_by": mode, "status": "未整改"}
+            if place:
+                rec["place"] = place
+            out.append(rec)
     return out
 
 
-def _describe(finding, ev, entry) -> str:
+def _location(ev, ref) -> str:
+    return " ".join(str((ev.by_id.get(ref["id"]) or {}).get("location") or "").split())
+
+
+def _places(findings, ev) -> list[str]:
+    """The distinct places the records behind these findings name, in order; [""] when none does,
+    or when a finding without records (an inspector's judgement) cannot say where."""
+    if any(not f.evidence for f in findings):
+        return [""]
+    places = sorted({_location(ev, ref) for f in findings for ref in f.evidence})
+    return places if "" not in places else [""]
+
+
+def _describe(finding, ev, entry, place: str | None = None) -> str:
+    """`place`: only the records at that place (a criterion met at several places)."""
     if finding.evidence:  # a fact pattern: say which records, and where they are
         where = []
-        for ref in finding.evidence:
+        refs = [r for r in finding.evidence if place is None or _location(ev, r) == place]
+        if not refs:
+            return ""
+        for ref in refs:
             fact = ev.by_id.get(ref["id"]) or {}
             loc = fact.get("location")
             where.append(ref["id"] + (f"（{loc}）" if loc else ""))

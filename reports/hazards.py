@@ -50,6 +50,7 @@ class Hazard:
     status: str = ""
     rectified_on: date | None = None
     five_in_place: tuple[tuple[str, object], ...] = ()
+    place: str = ""                    # 隐患部位 (not a 附件2 column; part of the store's identity)
     inspection_date: date | None = field(default=None, compare=False)
     basis_line: int | None = field(default=None, compare=False)   # where 判定依据 (basis/criterion) is written
 
@@ -138,7 +139,7 @@ def hazards_of(ev: Evidence) -> list[Hazard]:
             deadline=h.get("deadline") or five.get("deadline"),
             measures=h.get("measures") or five.get("measures", ""),
             status=status, rectified_on=rectified_on,
-            five_in_place=tuple(sorted(five.items())),
+            five_in_place=tuple(sorted(five.items())), place=" ".join((h.get("place") or "").split()),
             inspection_date=ev.inspection.get("date"),
             basis_line=ev.doc.line_of(path + ("basis" if h.get("basis") else "criterion",)) if ev.doc else None))
     return out

@@ -127,6 +127,10 @@ def _norm(text) -> str:
 # the notice's form has no status column, so without one a ledger file cannot say what was rectified.
 STATUS_COLUMNS = ("整改状态", "完成整改时间")
 STATUSES = ("已整改", "整改中", "未整改")
+# ... and 隐患部位, which 附件2 has no column for (places are written into 隐患描述): a ledger that names
+# the place in its own column lets the store tell two hazards of one 判定依据 at two places apart.
+PLACE_COLUMN = "隐患部位"
+OPTIONAL_COLUMNS = (*STATUS_COLUMNS, PLACE_COLUMN)
 
 
 def _header_map(cells: list, file: str, line: int) -> dict[str, int]:
@@ -134,10 +138,10 @@ def _header_map(cells: list, file: str, line: int) -> dict[str, int]:
     cols = columns()
     present = [n for n in names if n]
     extra = present[len(cols):]
-    if present[:len(cols)] != cols or any(x not in STATUS_COLUMNS for x in extra):
+    if present[:len(cols)] != cols or any(x not in OPTIONAL_COLUMNS for x in extra):
         missing = [c for c in cols if c not in names]
         detail = f"缺少列 {'、'.join(missing)}" if missing else f"列名或顺序与附件2不符：{'、'.join(present)}"
-        raise InputError(f"台账表头应为附件2的 17 列（{'、'.join(cols)}），其后可加 {'、'.join(STATUS_COLUMNS)}；"
+        raise InputError(f"台账表头应为附件2的 17 列（{'、'.join(cols)}），其后可加 {'、'.join(OPTIONAL_COLUMNS)}；"
                          f"{detail}", file, line)
     return {n: i for i, n in enumerate(names) if n}
 

@@ -216,7 +216,8 @@ def hazards_show(db, hazard_id, as_of, fmt):
     h = d["hazard"]
     click.echo(f"隐患 #{h['id']}：{h['description']}")
     for label, key in (("企业", "enterprise"), ("统一社会信用代码", "credit_code"), ("区市", "district"),
-                       ("判定依据", "basis"), ("发现", "found"), ("状态", "state"), ("整改期限", "deadline"),
+                       ("判定依据", "basis"), ("部位", "place"), ("发现", "found"), ("状态", "state"),
+                       ("整改期限", "deadline"),
                        ("整改责任人", "responsible"), ("整改措施", "measures"), ("挂牌督办", "listed"),
                        ("完成整改", "rectified"), ("销号签字", "signed_off"), ("发现次数", "times_found"),
                        ("销号后复现", "recurrences"), ("行政处罚", "penalties")):

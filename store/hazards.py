@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -67,8 +68,15 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", "", t)
 
 
+def norm_place(text: str) -> str:
+    """隐患部位 as identity compares it: full-width letters, digits and brackets as half-width (NFKC),
+    no whitespace at all, so “１号 车间” and “1号车间” are one place."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
 def identity_of(credit_code: str, basis: str, place: str = "") -> str:
-    return hashlib.sha256(f"{credit_code}|{norm(basis)}|{norm(place)}".encode()).hexdigest()
+    """Computed once, at registration, and stored: never recomputed."""
+    return hashlib.sha256(f"{credit_code}|{norm(basis)}|{norm_place(place)}".encode()).hexdigest()
 
 
 @dataclass
@@ -119,7 +127,7 @@ def register(s: Session, actor: str, ent: models.Enterprise, rec: Sighted) -> tu
     if hz is None:
         hz = models.Hazard(
             identity=ident, enterprise_id=ent.id, district=ent.district, description=rec.description,
-            basis=basis, criterion=rec.criterion, place=rec.place, found_on=rec.found_on, found_by=rec.found_by,
+            basis=basis, criterion=rec.criterion, place=" ".join(rec.place.split()), found_on=rec.found_on, found_by=rec.found_by,
             state=_state_of_record(rec), deadline=rec.deadline, rectified_on=rec.rectified_on
             if _state_of_record(rec) == RECTIFIED else None, reported_on=rec.reported_on,
             found_agency=rec.agency if rec.found_by == "部门检查" else "",

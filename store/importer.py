@@ -229,7 +229,8 @@ def _evidence_hazards(s, actor, rep, ev, ent, source_label) -> None:
     for h, raw in zip(hazards_of(ev), ev.facts.get("hazards", [])):
         rec = hazards.Sighted(
             record_id=h.id, description=h.description, basis=h.basis or _citation(h.criterion),
-            criterion=h.criterion, found_on=h.found_on, found_by=h.found_by, seen_on=h.inspection_date or h.found_on,
+            criterion=h.criterion, place=h.place, found_on=h.found_on, found_by=h.found_by,
+            seen_on=h.inspection_date or h.found_on,
             agency=agency, deadline=h.deadline, status=h.status, rectified_on=h.rectified_on,
             reported_on=raw.get("reported_on"), source=f"{source_label} {h.where.split(' ', 1)[-1]}",
             fields={"responsible": h.responsible, "measures": h.measures, "onsite_action": h.onsite_action,
@@ -245,16 +246,19 @@ def _citation(criterion: str) -> str:
 
 
 def _ledger_hazards(s, actor, rep, rows) -> None:
-    from yinhuan.creditcode import problem  # noqa: F401  (rows were checked in parse)
+    from yinhuan.reports.ledger import PLACE_COLUMN
     for r in rows:
         v = r.values
         mine = v.get("行业") == "非煤矿山"
         profile = {"credit_code": v["统一社会信用代码"], "name": v["企业全称"], "district": v.get("县（市、区）", ""),
                    "city": v.get("市", ""), "sector": "非煤矿山" if mine else "工贸",
                    "industry": "" if mine else v.get("行业", "")}
+        if v.get("领域"):   # 工贸 领域 / 非煤矿山 矿种, as row_from_hazard writes them
+            profile["mine_types" if mine else "domains"] = [x for x in v["领域"].split("、") if x]
         ent = enterprise(s, actor, profile, None)
         rec = hazards.Sighted(
-            record_id="", description=v["重大事故隐患描述"], basis=v["判定依据"], found_on=r.found_on,
+            record_id="", description=v["重大事故隐患描述"], basis=v["判定依据"], place=v.get(PLACE_COLUMN, ""),
+            found_on=r.found_on,
             found_by=v["发现方式"], deadline=r.deadline, agency=v.get("挂牌督办单位", "") if v["发现方式"] == "部门检查" else "",
             source=f"{r.where}",
             fields={"responsible": v.get("整改责任人", ""), "measures": v.get("整改措施", ""),

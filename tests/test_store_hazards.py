@@ -287,3 +287,43 @@ def test_ledger_for_a_date_replays_the_hazards_history(store):
         assert tuple(row[c] for c in cols) == want, day
     r = CliRunner().invoke(main, ["ledger", "export", "--db", store.arg, "--as-of", "2023-06-19"])
     assert r.exit_code == 2 and "没有 2023-06-19 及以前发现" in r.output
+
+
+def test_place_is_part_of_a_hazards_identity(store, tmp_path):
+    """Same enterprise and 判定依据: two places are two hazards; the same place written with full-width
+    digits or other spacing is the same hazard found again. The hazard registered without a place
+    keeps its identity."""
+    two = [dict(HZ, id="H-2", place="１号 速冻间"), dict(HZ, id="H-3", place="2号速冻间")]
+    assert "隐患（新） 2" in run("import", "--db", store.arg, evidence(tmp_path, "e2.yaml", two, "2023-06-22"))
+    again = [dict(HZ, id="H-9", place="  1号速冻间 ", found_on="2023-07-02")]
+    out = run("import", "--db", store.arg, evidence(tmp_path, "e3.yaml", again, "2023-07-02"))
+    assert "隐患（再次发现，不重复计数） 1" in out and "隐患（新）" not in out
+    rows = service.list_hazards(store, as_of=D("2023-07-03"))
+    assert sorted(h["place"] for h in rows) == ["", "2号速冻间", "１号 速冻间"]
+    first = next(h for h in rows if h["place"] == "１号 速冻间")
+    assert [x["seen_on"] for x in service.show_hazard(store, first["id"], D("2023-07-03"))["sightings"]] == [
+        D("2023-06-22"), D("2023-07-02")]
+    assert "部位：１号 速冻间" in run("hazards", "show", "--db", store.arg, first["id"])
+
+
+def test_a_ledger_with_a_place_column_keeps_two_places_apart(store_db, tmp_path):
+    """附件2 has no place column; a ledger may add 隐患部位 after the 17 (and the status columns): the
+    store reads it, `ledger check` accepts it, and the official export stays 附件2's columns."""
+    from yinhuan.reports.ledger import columns
+    run("db", "init", "--db", store_db, "--user", "admin")
+    head = columns() + ["隐患部位"]
+    base = {"市": "威海市", "县（市、区）": "环翠区", "企业全称": ENT["name"], "统一社会信用代码": CODE, "行业": "机械",
+            "领域": "涉氨制冷", "重大事故隐患描述": "速冻装置未设单独作业间", "判定依据": BASIS, "发现时间": "2023.06.20",
+            "发现方式": "部门检查", "现场处置措施": "", "行政处置措施": "", "挂牌督办单位": "", "整改责任人": "王工",
+            "整改期限": "2023.07.31", "整改措施": "新建作业间"}
+    lines = [",".join(head)] + [",".join({**base, "序号": str(n), "隐患部位": place}[c] for c in head)
+                                for n, place in ((1, "1号车间"), (2, "2号车间"), (3, "１号 车间"))]
+    f = tmp_path / "台账.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert "共 3 条隐患，0 条有误" in run("ledger", "check", "--as-of", "2023-07-01", f)
+    out = run("import", "--db", store_db, f)
+    assert "隐患（新） 2" in out and "隐患（已有） 1" in out   # row 3 is row 1 written differently
+    st = dbm.connect(store_db)
+    assert sorted(h["place"] for h in service.list_hazards(st, as_of=D("2023-07-01"))) == ["1号车间", "2号车间"]
+    exported = run("ledger", "export", "--db", store_db, "--as-of", "2023-07-01").splitlines()[0]
+    assert "隐患部位" not in exported and exported.startswith(",".join(f'"{c}"' for c in columns()[:3]))

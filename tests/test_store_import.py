@@ -366,3 +366,28 @@ def test_tally_db_counts_a_hazard_filed_under_two_record_ids_once(db, tmp_path):
     stored = _totals(tmp_path, "d", "2023-06", db=db)
     assert files["major_found"] == stored["major_found"] + 1
     assert stored == _totals(tmp_path, "g", "2023-06", inputs=GM_INPUTS)
+
+
+def test_check_db_registers_one_hazard_per_place_a_criterion_is_met(db, tmp_path):
+    """A criterion met in two places (the records' `location`) is two hazards, each with its place;
+    checked again, each is found again, not copied."""
+    src = (REPO / "examples" / "criteria" / "crit-jixie.yaml").read_text(encoding="utf-8")
+    o3 = next(line for line in src.splitlines() if "id: O3," in line)
+    f = tmp_path / "crit-two-places.yaml"
+    f.write_text(src.replace(o3, o3 + "\n" + o3.replace("id: O3,", "id: O7,").replace("涂装线", "烘干线")),
+                 encoding="utf-8")
+    args = ["check", "--checklist", "gongmao-criteria-2023", "--db", db, "--user", "admin", str(f)]
+    assert CliRunner().invoke(main, args).exit_code == 1
+    from yinhuan.store import db as dbm, models
+    from sqlalchemy import select
+    with dbm.connect(db).session() as s:
+        two = s.scalars(select(models.Hazard).where(models.Hazard.criterion == "GM-7-7")).all()
+        assert sorted(h.place for h in two) == ["涂装线", "烘干线"]
+        assert all(("O7" in h.description) == (h.place == "烘干线") for h in two)
+    again = CliRunner().invoke(main, args)
+    assert "隐患（新）" not in again.output
+    ledger = tmp_path / "ledger"
+    CliRunner().invoke(main, ["check", "--checklist", "gongmao-criteria-2023", "--ledger-out", str(ledger), str(f)])
+    recs = yaml.safe_load(ledger.read_text(encoding="utf-8"))["records"]["hazards"]
+    assert [(r["id"], r["place"]) for r in recs if r["criterion"] == "GM-7-7"] == [
+        ("GM-7-7-20230815-1", "涂装线"), ("GM-7-7-20230815-2", "烘干线")]
