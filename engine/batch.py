@@ -5,7 +5,8 @@ A bureau runs one command over thousands of files. So:
   message) and the others are still checked; the run exits 2 if any file was bad, and the summary
   says how many of each;
 - results are rendered one by one (`Checker.piece`) and written as they come (`Output`), so
-  nothing holds all enterprises: jsonl is one result per line, json is the same results inside
+  nothing holds all enterprises: jsonl is one result per line (after a first line with each
+  rule's fixed fields — title, clause, remedy — which its findings leave out), json is the same results inside
   one document, written incrementally; both compact unless --indent is given;
 - `--jobs N` checks files in N worker processes (forked after the rulebook is compiled, so each
   starts ready); results are written in the order of the command line, so the output is
@@ -77,12 +78,20 @@ class Checker:
         del head["results"], head["summary"]    # written after the results
         return head
 
+    def rules_line(self) -> str:
+        """A jsonl file's first line: each rule's fixed fields, which its lines leave out
+        (findings.rule_json; findings.joined puts them back)."""
+        from .findings import finding_static, rule_json
+        rules = {r.id: rule_json(finding_static(r)) for r in self.runner.book.rules_of(self.runner.checklist)}
+        head = {"yinhuan_rules": 1} | {k: v for k, v in self.line_head.items() if k != "yinhuan_result"}
+        return json.dumps(head | {"rules": rules}, ensure_ascii=False, separators=(",", ":"))
+
     def piece(self, result) -> str:
         o = self.options
         if o.fmt == "json":
             return json.dumps(result.to_json(), ensure_ascii=False, indent=o.indent, separators=_seps(o.indent))
         if o.fmt == "jsonl":
-            return json.dumps(self.line_head | result.to_json(), ensure_ascii=False, separators=(",", ":"))
+            return json.dumps(self.line_head | result.to_json(compact=True), ensure_ascii=False, separators=(",", ":"))
         from .render import render_result
         return render_result(result, o.verbose, set(o.only) if o.only is not None else None)
 
@@ -191,6 +200,8 @@ class Output:
             if self.fmt == "json":
                 head = json.dumps(self.checker.header(), ensure_ascii=False, separators=(",", ":"))
                 self.sink.write(head[:-1] + ',"results":[\n')
+            elif self.fmt == "jsonl":
+                self.sink.write(self.checker.rules_line() + "\n")
         self.sink.write(text)
 
     def add(self, piece: str) -> None:

@@ -93,7 +93,16 @@ class Finding:
         """A criterion met: a 重大事故隐患 for the ledger (not a 家 counter of the dispatch table)."""
         return self.status == FAIL and self.criterion is not None
 
-    def to_json(self) -> dict:
+    def to_json(self, compact: bool = False) -> dict:
+        """The finding as findings JSON writes it; compact: without what is the same for every
+        finding of its rule (RULE_FIELDS, written once per file by `--format jsonl`), which
+        `joined` puts back in place."""
+        if compact:
+            out = {"rule": self.rule, "status": self.status, "reason": self.reason, "evidence": self.evidence,
+                   "counters": self.counters, "details": jsonable(self.details)}
+            if self.criterion:
+                out["major_hazard"] = self.major_hazard
+            return out
         out = {"rule": self.rule, "title": self.title, "status": self.status, "reason": self.reason,
                "source": self.source, "source_text": self.source_text, "evidence": self.evidence,
                "counters": self.counters, "remedy": self.remedy, "criterion": self.criterion,
@@ -102,6 +111,30 @@ class Finding:
             out.update({"basis": self.basis, "basis_summary": self.basis_summary,
                         "unconfirmed": self.unconfirmed, "major_hazard": self.major_hazard})
         return out
+
+
+def rule_json(static: dict) -> dict:
+    """What every finding of one rule says alike (its title, clause, remedy, the catalogue's
+    citation): the `rules` of a jsonl findings file's first line."""
+    out = {"title": static.get("title"), "source": static.get("source"), "source_text": static.get("source_text", ""),
+           "remedy": static.get("remedy", ""), "criterion": static.get("criterion")}
+    if out["criterion"]:
+        out.update({"basis": static.get("basis"), "basis_summary": static.get("basis_summary"),
+                    "unconfirmed": static.get("unconfirmed", False)})
+    return out
+
+
+def joined(compact: dict, rule: dict) -> dict:
+    """A compact finding (jsonl) with its rule's fields put back: the finding as `--format json`
+    writes it, key for key and in the same order."""
+    out = {"rule": compact["rule"], "title": rule["title"], "status": compact["status"], "reason": compact["reason"],
+           "source": rule["source"], "source_text": rule["source_text"], "evidence": compact["evidence"],
+           "counters": compact["counters"], "remedy": rule["remedy"], "criterion": rule["criterion"],
+           "details": compact["details"]}
+    if rule["criterion"]:
+        out.update({"basis": rule["basis"], "basis_summary": rule["basis_summary"],
+                    "unconfirmed": rule["unconfirmed"], "major_hazard": compact["major_hazard"]})
+    return out
 
 
 def finding_static(rule) -> dict:

@@ -30,14 +30,15 @@ class Result:
             out[f.status] += 1
         return out
 
-    def to_json(self) -> dict:
+    def to_json(self, compact: bool = False) -> dict:
+        """compact: findings without their rules' fixed fields (Finding.to_json)."""
         p = self.evidence.profile
         ent = {k: p.get(k) for k in ("name", "credit_code", "city", "district", "county", "sector",
                                      "industry", "domains", "risk_class", "mine_types")}
         insp = {k: (iso(v) if k == "date" else v) for k, v in self.evidence.inspection.items()}
         ent["key_enterprise"] = key_enterprise(p).to_json()
         return {"file": self.evidence.file, "as_of": self.as_of.isoformat(), "enterprise": ent,
-                "inspection": insp, "findings": [f.to_json() for f in self.findings],
+                "inspection": insp, "findings": [f.to_json(compact) for f in self.findings],
                 "summary": self.summary}
 
 

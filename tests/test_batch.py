@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, GOOD_RULE, write_rules
 from yinhuan import cache
 from yinhuan.cli import main
+from yinhuan.findings import joined
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -58,15 +59,19 @@ def test_streamed_and_parallel_runs_give_the_one_file_bytes(tmp_path, files):
     assert [r["file"] for r in doc["results"]] == [str(f) for f in files]
     assert doc["summary"]["checked"] == len(files) and doc["summary"]["rejected"] == 0
     assert b"\n  " not in serial   # compact unless --indent
-    # jsonl: one result per line, the same result as the one-file run
+    # jsonl: a first line with each rule's fixed fields, then one result per line whose findings
+    # leave those out; put back, each line is the one-file run's result, byte for byte
     jsonl = run(tmp_path, "p.jsonl", "--format", "jsonl", "--jobs", "2", *files)
     assert jsonl == run(tmp_path, "s.jsonl", "--format", "jsonl", "--jobs", "1", *files)
-    rows = [json.loads(x) for x in jsonl.splitlines()]
+    head, *rows = [json.loads(x) for x in jsonl.splitlines()]
+    assert head["yinhuan_rules"] == 1 and head["rulebook_version"] == doc["rulebook_version"]
     assert len(rows) == len(files)
     for row, piece in zip(rows, one):
         assert row.pop("yinhuan_result") == 1 and row.pop("checklist") == "gongmao-2023"
         assert row.pop("engine") == "native" and row.pop("rulebook_version") == doc["rulebook_version"]
-        assert row == json.loads(piece)
+        assert not {"title", "source_text", "remedy"} & set(row["findings"][0])
+        row["findings"] = [joined(f, head["rules"][f["rule"]]) for f in row["findings"]]
+        assert json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() == piece
     # the table is the same whatever the number of workers
     assert run(tmp_path, "t1.txt", "--jobs", "1", *files) == run(tmp_path, "t2.txt", "--jobs", "2", *files)
 
@@ -182,19 +187,19 @@ def test_a_bad_line_of_a_streamed_findings_file_is_located(tmp_path):
     findings = tmp_path / "f.jsonl"
     run(tmp_path, "f.jsonl", "--format", "jsonl", EXAMPLES / "gm-machinery.yaml", EXAMPLES / "gm-steel-smelting.yaml")
     lines = findings.read_text(encoding="utf-8").splitlines()
-    row = json.loads(lines[1])
+    row = json.loads(lines[2])      # line 1: the rules' fixed fields; 2 and 3: the results
     row["findings"][0]["status"] = "合格"
-    findings.write_text(lines[0] + "\n" + json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    findings.write_text("\n".join(lines[:2] + [json.dumps(row, ensure_ascii=False)]) + "\n", encoding="utf-8")
     r = invoke("tally", "--checklist", "gongmao-2023", "--period", "2023-06", "--out", tmp_path / "o",
                ROOT / "examples" / "bureau" / "activity-gongmao.yaml", findings)
-    assert r.exit_code == 2 and f"{findings}:2:" in r.output and "results[1].findings[0].status" in r.output
+    assert r.exit_code == 2 and f"{findings}:3:" in r.output and "results[1].findings[0].status" in r.output
 
 
 def test_a_folder_stands_for_its_evidence_files(tmp_path, files):
     folder = files[0].parent
     by_folder = run(tmp_path, "d.jsonl", "--format", "jsonl", "--jobs", "2", folder)
     by_name = run(tmp_path, "n.jsonl", "--format", "jsonl", *sorted(folder.iterdir()))
-    assert by_folder == by_name and by_folder.count(b"\n") == 12
+    assert by_folder == by_name and by_folder.count(b"\n") == 1 + 12     # the rules line, 12 results
 
 
 def test_progress_line_on_a_terminal(capsys):
@@ -223,3 +228,19 @@ def test_generated_code_is_compiled_once_and_kept(tmp_path, monkeypatch):
     ns2: dict = {}
     exec(cache.CodeTable("test-code").compile("def f():\n    return 41 + 1\n", "<t>"), ns2)
     assert ns["f"]() == ns2["f"]() == 42
+
+
+def test_jsonl_of_a_criteria_checklist_puts_back_to_the_json_result(tmp_path):
+    """Criteria findings carry basis, summary and major_hazard: compact and put back, still the same."""
+    ev = EXAMPLES / "gm-steel-smelting.yaml"
+    r = invoke("check", "--checklist", "gongmao-full-2023", "--format", "json", "--out", tmp_path / "f.json", ev)
+    assert r.exit_code in (0, 1), r.output
+    piece = (tmp_path / "f.json").read_bytes().splitlines()[1].rstrip(b",")
+    r = invoke("check", "--checklist", "gongmao-full-2023", "--format", "jsonl", "--out", tmp_path / "f.jsonl", ev)
+    head, row = [json.loads(x) for x in (tmp_path / "f.jsonl").read_bytes().splitlines()]
+    assert any(f["criterion"] for f in head["rules"].values())
+    assert any("major_hazard" in f for f in row["findings"])
+    for k in ("yinhuan_result", "checklist", "engine", "rulebook_version"):
+        del row[k]
+    row["findings"] = [joined(f, head["rules"][f["rule"]]) for f in row["findings"]]
+    assert json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() == piece
