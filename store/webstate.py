@@ -86,9 +86,14 @@ def list_inspections(store: Store, credit_code: str | None = None) -> list[dict]
         return [_plain(r) for r in s.scalars(q)]
 
 
-def add_inspection(store: Store, values: dict) -> None:
+def add_inspection(store: Store, values: dict, pdfs: dict | None = None) -> bool:
+    """Add one (False if an inspection with that id is already there). `pdfs`: {"record"|"notice": bytes}."""
     with store.session() as s:
-        s.add(WebInspection(**{k: values[k] for k in COLUMNS}))
+        if s.get(WebInspection, values["id"]) is not None:
+            return False
+        s.add(WebInspection(**{k: values[k] for k in COLUMNS},
+                            **{f"{k}_pdf": v for k, v in (pdfs or {}).items() if k in ("record", "notice")}))
+        return True
 
 
 def save_draft(store: Store, iid: str, form: dict, extra: dict | None, saved_at: str) -> int | None:

@@ -389,6 +389,17 @@ def test_finish_freezes_findings_and_prints_pdfs(app, monkeypatch, tmp_path):
             text = subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True).stdout
             for w in words:
                 assert w in re.sub(r"\s+", "", text), (doc, w)
+    # the record lists every finding: each 不符合/证据不足/未到期 in full, 符合 and 不适用 in one compact table
+    p = tmp_path / "record.pdf"
+    if shutil.which("pdftotext") and p.exists():
+        text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout)
+        findings = insp.finished["findings"]
+        by = {st: [f for f in findings if f["status"] == st] for st in ("不符合", "证据不足", "未到期", "符合", "不适用")}
+        for f in by["不符合"] + by["证据不足"] + by["未到期"]:
+            assert f"【{f['status']}】" in text and f["rule"] in text, f["rule"]
+        shown = [int(n) for n in re.findall(r"项目(?:（[^）]*）)?（(\d+)项）", text)]
+        assert sum(shown) == len(findings) and f"（{len(by['符合']) + len(by['不适用'])}项）" in text
+        assert f"不符合的项目（{len(by['不符合'])}项）" in text
 
 
 def test_finish_refuses_bad_evidence(app):
@@ -744,3 +755,31 @@ def test_accounts_from_the_command_line(app):
     assert ("admin", "wendeng") in _events(app, "user.disable")
     verify = _cli("db", "verify", "--db", url)
     assert verify.returncode == 0, verify.stdout
+
+
+def test_round_one_file_drafts_move_into_the_store(tmp_path, monkeypatch):
+    """A store whose web app kept its inspections in files (<db>.web/inspections/): `serve` brings them
+    into the store once, PDFs included, so no answer typed before the upgrade is lost."""
+    from click.testing import CliRunner
+    import werkzeug.serving
+    from yinhuan.cli import main
+    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda *a, **k: None)
+    db = tmp_path / "old.db"
+    assert CliRunner().invoke(main, ["serve", "--demo", "--db", str(db)]).exit_code == 0
+    folder = tmp_path / "old.db.web" / "inspections"
+    folder.mkdir(parents=True)
+    draft = {"id": "abc123", "credit_code": HUANCUI_ENT, "enterprise": "威海环翠示例机械有限公司", "district": "环翠区",
+             "checklist": "gongmao-2023", "mode": "部门检查", "created_by": "huancui",
+             "created_at": "2023-10-12T09:00:00+08:00", "form": {"p.name": "威海环翠示例机械有限公司",
+                                                                 "a.GM-6-NO-PAPER-ONLY.note": "旧版草稿里的回答"},
+             "extra": {}, "saved_at": "2023-10-12T09:05:00+08:00", "revision": 3, "status": "draft", "finished": {}}
+    (folder / "abc123.json").write_text(json.dumps(draft, ensure_ascii=False), encoding="utf-8")
+    res = CliRunner().invoke(main, ["serve", "--db", str(db)])
+    assert res.exit_code == 0 and "已把 1 份网页检查" in res.output, res.output
+    assert not folder.exists() and (folder.parent / "inspections.imported" / "abc123.json").exists()
+    from yinhuan.web.app import create_app
+    app = create_app(db=str(db))
+    b = Browser(app, "huancui")
+    assert "旧版草稿里的回答" in b.get("/inspections/abc123").get_data(as_text=True)
+    assert app.extensions["yinhuan"]["inspections"].get("abc123").revision == 3
+    assert "已把" not in CliRunner().invoke(main, ["serve", "--db", str(db)]).output    # once

@@ -45,6 +45,10 @@ def serve(db, host, port, demo):
     if demo:
         store_db.upgrade(db)     # the demo's store: created, or brought up to date (never emptied)
     app = create_app(db=db)
+    from .data import import_file_drafts
+    moved = import_file_drafts(app.extensions["yinhuan"]["store"], db)
+    if moved:
+        click.echo(f"已把 {len(moved)} 份网页检查（旧版保存在数据库旁的文件中）存入数据库")
     accounts = app.extensions["yinhuan"]["accounts"]
     if demo:
         made = seed_demo_accounts(accounts)

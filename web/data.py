@@ -241,3 +241,24 @@ class Inspections:
 
     def of_enterprise(self, code: str) -> list[Inspection]:
         return [Inspection(**row) for row in webstate.list_inspections(self.store, code)]
+
+
+def import_file_drafts(store, db: str | None) -> list[str]:
+    """Round 1 kept the web's inspections as files beside the database (`<db>.web/inspections/*.json`,
+    with their printed PDFs). Bring any found into the store, once (an id already there is left alone),
+    then rename the folder to `inspections.imported`, so no draft typed before the upgrade is lost."""
+    if not db or "://" in db:
+        return []
+    folder = Path(db).with_name(Path(db).name + ".web") / "inspections"
+    if not folder.is_dir():
+        return []
+    import json
+    done = []
+    for p in sorted(folder.glob("*.json")):
+        values = json.loads(p.read_text(encoding="utf-8"))
+        pdfs = {k: (folder / f"{values['id']}.{k}.pdf").read_bytes() for k in ("record", "notice")
+                if (folder / f"{values['id']}.{k}.pdf").exists()}
+        if webstate.add_inspection(store, Inspection(**values).__dict__, pdfs):
+            done.append(values["id"])
+    folder.rename(folder.with_name("inspections.imported"))
+    return done

@@ -103,9 +103,11 @@ class _Doc(FPDF):
         if self.get_y() > self.page_break_trigger - 12 * len(lines):
             self.add_page()
         self.set_font("cjk", "", 11)
+        label_w = max(self.get_string_width(t + "：") for t in lines) + 2
         for text in lines:
-            self.cell(0, 12, f"{text}：______________________　　　日期：______年____月____日",
-                      new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.cell(label_w, 12, f"{text}：")
+            self.cell(62, 12, "_" * 24)
+            self.cell(0, 12, "　日期：______年____月____日", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _when(iso: str) -> str:
@@ -147,6 +149,8 @@ def _header_rows(insp) -> list[tuple[str, str]]:
 
 
 def inspection_record(insp) -> bytes:
+    """Every finding, readable: each 不符合 in full (clause and its text, reason, the records it used,
+    the remedy); each 证据不足/未到期 with its reason; 符合 and 不适用 as one compact table at the end."""
     fin = insp.finished
     doc = _Doc("安全生产检查记录", f"检查记录 {fin['notice_no']}")
     doc.heading("安全生产检查记录")
@@ -157,19 +161,62 @@ def inspection_record(insp) -> bytes:
         counts[f["status"]] = counts.get(f["status"], 0) + 1
     doc.para("检查结果：" + "，".join(f"{s} {counts[s]} 项" for s in STATUS_ORDER if s in counts), style="B")
     doc.ln(2)
-    for n, f in enumerate(findings, 1):
+    detailed = [f for f in findings if f["status"] not in ("符合", "不适用")]
+    rest = [f for f in findings if f["status"] in ("符合", "不适用")]
+    section = 0
+    for status, title in (("不符合", "不符合的项目"), ("证据不足", "证据不足、无法判定的项目（请补充证据后复查）"),
+                          ("未到期", "尚未到期的项目")):
+        group = [f for f in detailed if f["status"] == status]
+        if not group:
+            continue
+        section += 1
+        doc.para(f"{_NUMERALS[section]}、{title}（{len(group)} 项）", style="B", size=11.5, h=8)
+        for f in group:
+            _finding(doc, findings.index(f) + 1, f, full=status == "不符合")
+    if rest:
+        section += 1
         if doc.get_y() > doc.page_break_trigger - 30:
             doc.add_page()
-        doc.para(f"{n}．【{f['status']}】{f['title']}（{f['rule']}）", style="B", size=10.5)
-        doc.para(f"条款：{f['source']}" + (f"　{f['source_text']}" if f.get("source_text") else ""), size=9, indent=6,
-                 h=5)
-        doc.para(f"理由：{f['reason']}", size=9, indent=6, h=5)
-        doc.para(f"依据的记录：{_evidence_text(f)}", size=9, indent=6, h=5)
-        if f["status"] == "不符合" and f.get("remedy"):
-            doc.para(f"整改要求：{f['remedy']}", size=9, indent=6, h=5)
-        doc.ln(1.5)
+        doc.para(f"{_NUMERALS[section]}、符合和不适用的项目（{len(rest)} 项）", style="B", size=11.5, h=8)
+        _compact_table(doc, [(findings.index(f) + 1, f) for f in rest])
     doc.signatures(["检查人员（签字）", "被检查单位负责人（签字）"])
     return bytes(doc.output())
+
+
+_NUMERALS = "〇一二三四五六七八九十"
+
+
+def _finding(doc: _Doc, n: int, f: dict, full: bool) -> None:
+    if doc.get_y() > doc.page_break_trigger - 24:
+        doc.add_page()
+    doc.para(f"{n}．【{f['status']}】{f['title']}", style="B", size=10.5)
+    clause = f"规则 {f['rule']}　条款：{f['source']}"
+    if full and f.get("source_text"):
+        clause += f"　{f['source_text']}"
+    doc.para(clause, size=8.5 if not full else 9, indent=6, h=4.8)
+    doc.para(f"理由：{f['reason']}", size=9, indent=6, h=5)
+    if full or f.get("evidence"):
+        doc.para(f"依据的记录：{_evidence_text(f)}", size=9, indent=6, h=5)
+    if full and f.get("remedy"):
+        doc.para(f"整改要求：{f['remedy']}", size=9, indent=6, h=5)
+    doc.ln(1.2)
+
+
+def _compact_table(doc: _Doc, rows: list[tuple[int, dict]]) -> None:
+    """序号 | 检查项（规则） | 结论 | 说明: one line or two per finding."""
+    doc.set_font("cjk", "", 8.5)
+    widths = (10, 78, 14, doc.epw - 102)
+    with doc.table(col_widths=widths, text_align=("CENTER", "LEFT", "CENTER", "LEFT"), line_height=4.6,
+                   wrapmode=WrapMode.CHAR, first_row_as_headings=True) as table:
+        head = table.row()
+        for h in ("序号", "检查项（规则）", "结论", "说明"):
+            head.cell(h)
+        for n, f in rows:
+            r = table.row()
+            r.cell(str(n))
+            r.cell(f"{f['title']}（{f['rule']}）")
+            r.cell(f["status"])
+            r.cell(f["reason"] if f["status"] == "不适用" else f"条款：{f['source']}")
 
 
 def rectification_notice(insp) -> bytes:
@@ -215,7 +262,8 @@ def rectification_notice(insp) -> bytes:
         doc.para(f"{n}．{h.get('description', '')}（台账编号 {h.get('id', '')}）", style="B", size=10.5)
         doc.para(f"依据：{h.get('basis') or h.get('criterion') or '—'}", size=9.5, indent=6, h=5.5)
         doc.para(f"整改措施：{h.get('measures') or '—'}；整改责任人：{h.get('responsible') or '—'}", size=9.5, indent=6, h=5.5)
-        doc.para(f"整改期限：{_when(h['deadline']) if h.get('deadline') else deadline}", size=9.5, indent=6, h=5.5)
+        late = "（已逾期，请立即整改）" if h.get("deadline") and str(h["deadline"]) < str(fin["as_of"]) else ""
+        doc.para(f"整改期限：{_when(h['deadline']) if h.get('deadline') else deadline}{late}", size=9.5, indent=6, h=5.5)
         doc.ln(1.5)
     if not n:
         doc.para("本次检查未发现需要整改的问题。", size=11)
