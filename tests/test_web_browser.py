@@ -201,6 +201,20 @@ def test_bureau_drill_down(server, browser, shots):
     assert f"= {value}" in drv.find_element(By.CSS_SELECTOR, "pre.explain").text
     assert drv.find_elements(By.CSS_SELECTOR, "table.list tbody tr td ul li")
     drv.save_screenshot(str(shots / "6-explain.png"))
+    # drill further: a count of inspected enterprises → the stored inspection → its rule
+    drv.back()
+    _wait(drv, lambda d: d.find_elements(By.CSS_SELECTOR, "table.dispatch"))
+    cell = next(a for a in drv.find_elements(By.CSS_SELECTOR, 'table.dispatch td a[data-metric="checked_enterprises"]')
+                if a.text not in ("0", ""))
+    _follow(drv, cell)
+    assert drv.find_elements(By.CSS_SELECTOR, "#items a.ent")
+    _follow(drv, drv.find_element(By.CSS_SELECTOR, "#items a.insp"))
+    assert "判定结果" in drv.page_source and drv.find_elements(By.CSS_SELECTOR, "#findings-table tbody tr")
+    drv.save_screenshot(str(shots / "6b-record.png"))
+    _follow(drv, drv.find_element(By.CSS_SELECTOR, "#findings-table tbody td a"))
+    assert "/rules/" in drv.current_url and "依据" in drv.page_source
+    drv.save_screenshot(str(shots / "6c-rule.png"))
+    drv.get(f"{base}/bureau/tables?cumulative=1")
     drv.find_element(By.LINK_TEXT, "图表").click()
     _wait(drv, lambda d: len(d.find_elements(By.CSS_SELECTOR, "svg.chart")) == 4)
     drv.save_screenshot(str(shots / "7-charts.png"))

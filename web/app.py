@@ -402,7 +402,10 @@ def _routes(app: Flask, ctx: dict) -> None:
                    "findings": sorted(([f.rule, f.status, f.reason] for f in row.findings),
                                       key=lambda f: (inspect.STATUS_ORDER.get(f[1], 9), f[0]))}
         web_iid = re.search(r"网页检查-([0-9a-f]+)\.yaml$", rec["source"] or "")
-        return render_template("record.html", rec=rec, web_iid=web_iid.group(1) if web_iid else None)
+        from yinhuan.rulebook import shipped_rulebook
+        titles = {rid: r.title for rid, r in shipped_rulebook().rules.items()}
+        return render_template("record.html", rec=rec, web_iid=web_iid.group(1) if web_iid else None,
+                               titles=titles)
 
     @app.get("/rules/<rule_id>")
     def rule(rule_id):
