@@ -133,6 +133,36 @@ def cached_rulebook(rules_root: Path | None = None, checklists_root: Path | None
     return cached_pickle("rulebook", f"{version}|{rules_root}|{checklists_root}", build)
 
 
+def cached_load(rules_root: Path | None, checklists_root: Path | None, extra_rule_files: list[Path] = (),
+                extra_checklist_files: list[Path] = ()) -> Rulebook:
+    """load_rulebook for a rule author's --rules DIR / --checklist FILE, checked, from the on-disk
+    cache when none of its files changed: keyed by the content of the rules and checklists folders
+    and of each added file, with its path (messages and the checklist's id depend on it). A book
+    with problems raises them and is not cached, so a fixed file is read again."""
+    import hashlib
+    from .cache import cached_pickle, rulebook_version
+    h = hashlib.sha256(rulebook_version(rules_root, checklists_root).encode())
+    for p in list(extra_rule_files) + [b"checklists"] + list(extra_checklist_files):
+        if isinstance(p, bytes):
+            h.update(p)
+            continue
+        h.update(str(Path(p).resolve()).encode("utf-8") + b"\0")
+        try:
+            h.update(Path(p).read_bytes())
+        except OSError:
+            h.update(b"\0unreadable")
+        h.update(b"\0")
+
+    def build() -> Rulebook:
+        book = load_rulebook(rules_root, checklists_root, extra_rule_files, extra_checklist_files)
+        book.raise_problems()
+        from .rulebook_choice import rulebook_digest
+        book.version = rulebook_digest(book)
+        return book
+    key = f"{h.hexdigest()}|{rules_root and Path(rules_root).resolve()}|{checklists_root and Path(checklists_root).resolve()}"
+    return cached_pickle("rulebook-own", key, build)
+
+
 def rule_files(root: Path) -> list[Path]:
     """Rule files under root: everything except the data folders clauses/ and catalogue/."""
     return sorted(p for p in root.rglob("*.yaml")

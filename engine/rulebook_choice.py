@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from .errors import InputError
-from .rulebook import Checklist, Rulebook, load_rulebook, rule_files, shipped_rulebook
+from .rulebook import Checklist, Rulebook, cached_load, rule_files, shipped_rulebook
 
 
 @dataclass
@@ -66,8 +66,7 @@ def choose(rules_dir: str | None = None, checklist: str | None = None, params: t
                     raise InputError("规则目录中没有规则文件（*.yaml）", rules_dir, None, "--rules")
         if file is not None and not Path(file).is_file():
             raise InputError("检查清单文件不存在", file, None, "--checklist")
-        book = load_rulebook(root, checklists_dir, extra_rules, [Path(file)] if file else [])
-        book.raise_problems()
+        book = cached_load(root, checklists_dir, extra_rules, [Path(file)] if file else [])
     if checklist is None:
         if params:
             raise InputError("--param 须与 --checklist 一起用", None, None, "--param")

@@ -244,3 +244,37 @@ def test_jsonl_of_a_criteria_checklist_puts_back_to_the_json_result(tmp_path):
         del row[k]
     row["findings"] = [joined(f, head["rules"][f["rule"]]) for f in row["findings"]]
     assert json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() == piece
+
+
+def test_own_rules_and_checklist_file_are_cached_and_never_served_stale(tmp_path, monkeypatch):
+    """--rules DIR and --checklist FILE: the checked rulebook comes from the cache until one of
+    their files changes (or a rule file is added)."""
+    from yinhuan import rulebook
+    from yinhuan.rulebook_choice import choose
+    monkeypatch.setenv("YINHUAN_CACHE_DIR", str(tmp_path / "cache"))
+    rules, checklists = write_rules(tmp_path, {"r1": GOOD_RULE})
+    cl_file = str(checklists / "fx.yaml")
+    first = choose(str(rules), cl_file)
+    title = first.book.rules["FX-GOOD"].title
+    loads = []
+    real = rulebook.load_rulebook
+    monkeypatch.setattr(rulebook, "load_rulebook", lambda *a, **k: loads.append(a) or real(*a, **k))
+
+    again = choose(str(rules), cl_file)
+    assert not loads and again.book.rules["FX-GOOD"].title == title and again.checklist.id == "fx"
+    assert again.to_json()["digest"] == first.to_json()["digest"]
+
+    rule_file = rules / "r1.yaml"
+    rule_file.write_text(rule_file.read_text(encoding="utf-8").replace(title, "改过的标题"), encoding="utf-8")
+    edited = choose(str(rules), cl_file)
+    assert len(loads) == 1 and edited.book.rules["FX-GOOD"].title == "改过的标题"
+    assert edited.to_json()["digest"] != first.to_json()["digest"]
+
+    (checklists / "fx.yaml").write_text((checklists / "fx.yaml").read_text(encoding="utf-8")
+                                        .replace("staff_min: 2", "staff_min: 3"), encoding="utf-8")
+    assert choose(str(rules), cl_file).checklist.params["staff_min"] == 3 and len(loads) == 2
+
+    (rules / "r2.yaml").write_text(rule_file.read_text(encoding="utf-8").replace("FX-GOOD", "FX-GOOD-2"),
+                                   encoding="utf-8")
+    assert "FX-GOOD-2" in choose(str(rules), cl_file).book.rules and len(loads) == 3
+    assert choose(str(rules), cl_file).book.rules["FX-GOOD-2"] and len(loads) == 3
