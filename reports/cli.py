@@ -51,6 +51,16 @@ def build_tally(paths, checklist: str, period: str, cumulative: bool = False, ci
     return t, hazards
 
 
+def store_inputs(store, checklist: str, period: str, cumulative: bool = False):
+    """What `tally --db` counts (and the web app's tables, the same call): the store's records of the
+    checklist's sector, with the hazards' lifecycle decisions as they stood at the period's end."""
+    from yinhuan.store.reporting import inputs_from_store
+    cl = layouts.resolve_checklist(checklist)
+    sector = layouts.layout(cl.layout)["sector"]
+    end = make_period(period, cumulative, cl.window_from, cl.window_to).end
+    return inputs_from_store(store, sector, end)
+
+
 def render_tally(t: Tally, hazards: list[Hazard], formats=FORMATS, filed_on: date | None = None,
                  stem: str | None = None) -> dict[str, bytes]:
     """Every requested output as bytes, keyed by file name; nothing is written here."""
@@ -197,11 +207,7 @@ def tally(checklist, rules_dir, params, period, cumulative, city, districts_file
         if inputs:
             raise InputError("给了 --db 就不再给输入文件（先用 yinhuan import 导入）", None, None, "--db")
         from yinhuan.store.db import connect
-        from yinhuan.store.reporting import inputs_from_store
-        cl = layouts.resolve_checklist(checklist)
-        sector = layouts.layout(cl.layout)["sector"]
-        end = make_period(period, cumulative, cl.window_from, cl.window_to).end
-        loaded = inputs_from_store(connect(db), sector, end)   # this sector's records, decisions up to the period end
+        loaded = store_inputs(connect(db), checklist, period, cumulative)
     elif not inputs:
         raise InputError("缺少输入文件（或用 --db 从数据库汇总）", None, None, "INPUTS")
     t, hazards = build_tally(inputs, choice.checklist.id, period, cumulative, city, districts_file, loaded, choice.book)

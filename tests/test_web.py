@@ -783,3 +783,26 @@ def test_round_one_file_drafts_move_into_the_store(tmp_path, monkeypatch):
     assert "旧版草稿里的回答" in b.get("/inspections/abc123").get_data(as_text=True)
     assert app.extensions["yinhuan"]["inspections"].get("abc123").revision == 3
     assert "已把" not in CliRunner().invoke(main, ["serve", "--db", str(db)]).output    # once
+
+
+def test_a_lifecycle_move_in_the_browser_counts_as_tally_db_counts_it(app, tmp_path):
+    """The hazard lifecycle recorded through the web moves the table's counters as `tally --db` moves them:
+    a rectification recorded on 2023-07-02 (done on 06-28) counts in July's cumulative table, not in June's,
+    which stays as it was filed at the end of June."""
+    from datetime import date
+    from yinhuan.store import service
+    store = app.extensions["yinhuan"]["store"]
+    h = next(x for x in service.list_hazards(store, as_of=date.today(), district="环翠区")
+             if x["state"] == "整改中" and x["found_on"] == date(2023, 6, 15))
+    viewer, hc = Browser(app, "viewer"), Browser(app, "huancui")
+
+    def table(period):
+        return _web_cells(viewer.get(f"/bureau/tables?checklist=gongmao-2023&period={period}&cumulative=1")
+                          .get_data(as_text=True))
+    june, july = table("2023-06"), table("2023-07")
+    r = hc.post(f"/hazards/{h['id']}/move", {"to": "已整改(待验收)", "on": "2023-07-02", "rectified_on": "2023-06-28",
+                                             "note": "整改完成"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:600]
+    assert table("2023-06") == june == _expected_cells(_tally_db(app, tmp_path / "6", "gongmao-2023", "2023-06"))
+    after = table("2023-07")
+    assert after == _expected_cells(_tally_db(app, tmp_path / "7", "gongmao-2023", "2023-07")) != july

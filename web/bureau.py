@@ -1,7 +1,8 @@
 """The bureau's pages: dispatch tables, the cell explanations, the workbook, hazards and charts.
 
-One computation: the numbers are `yinhuan tally --db`'s. The inputs come from the store
-(yinhuan.store.reporting.inputs_from_store, with the checklist's sector, as `tally --db` reads them),
+One computation: the numbers are `yinhuan tally --db`'s. The inputs come from the store through
+reports.cli.store_inputs (the call `tally --db` makes: the checklist's sector, the hazards' lifecycle
+decisions as of the period's end),
 the counting is reports.cli.build_tally, the web table is reports.csvjson.tally_data (what the JSON
 output holds), the explanation reports.tally.explain (what `tally --explain` prints) and the download
 render_tally (the workbook `tally` writes). Nothing is counted here; an inspection finished in the
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from yinhuan.reports import layouts
-from yinhuan.reports.cli import build_tally, render_tally
+from yinhuan.reports.cli import build_tally, render_tally, store_inputs
 from yinhuan.reports.csvjson import tally_data
 from yinhuan.reports.tally import explain
 
@@ -28,10 +29,6 @@ class TableView:
     parts: list[tuple[str, int]]
     tally: object
     hazards: list
-
-
-def sector_of(checklist: str) -> str:
-    return layouts.layout(layouts.resolve_checklist(checklist).layout)["sector"]
 
 
 class Tallies:
@@ -50,12 +47,11 @@ class Tallies:
             return head.seq if head else 0
 
     def get(self, checklist: str, period: str, cumulative: bool):
-        from yinhuan.store.reporting import inputs_from_store
         key = (self._seq(), checklist, period, cumulative)
         with self._lock:
             if key in self._kept:
                 return self._kept[key]
-        inputs = inputs_from_store(self.store, sector_of(checklist))
+        inputs = store_inputs(self.store, checklist, period, cumulative)
         got = build_tally([], checklist, period, cumulative, inputs=inputs)
         with self._lock:
             self._kept = {k: v for k, v in self._kept.items() if k[0] == key[0]}   # older ones are stale
