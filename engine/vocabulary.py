@@ -278,14 +278,36 @@ def _one(doc, value, v: dict, path: tuple):
     raise doc.error(unknown_message(v["label"], value, v["values"]), path)
 
 
+def pattern_values(cond, fact, aliases, defs, vocab):
+    """(key, the pattern, the vocabulary values it matches, node) for each `matches` on a
+    vocabulary field: a pattern over a closed field stands for the values it matches."""
+    from . import saferegex
+    for node, cur, bound in C.walk_scoped(cond, fact, dict(aliases)):
+        if not (isinstance(node, C.Cmp) and node.op in ("matches", "not_matches") and isinstance(node.right, C.Lit)):
+            continue
+        key = key_of(defs, C.target_of(node.left, cur, bound), ".".join(node.left.path))
+        if key is None or key not in vocab:
+            continue
+        rx = saferegex.compile_pattern(node.right.value)
+        yield key, node.right.value, [v for v in vocab[key]["values"] if rx.search(v)], node
+
+
 def rule_problems(rule, defs=None) -> list:
     """A rule comparing a vocabulary field with a value outside the published vocabulary: such a
-    comparison can never hold on a valid evidence file. (doc.error for each, located.)"""
+    comparison can never hold on a valid evidence file. A pattern (`matches`) over a vocabulary
+    field must match at least one of its values, for the same reason. (doc.error for each, located.)"""
     from .rulebook import CHECK_CONDITIONS, _get
     defs = defs or schema("evidence")["$defs"]
     vocab = allowed_values()
     out = []
     for fact, cond, aliases in _conditions(rule, CHECK_CONDITIONS, _get):
+        for key, pattern, hits, node in pattern_values(cond, fact, aliases, defs, vocab):
+            if not hits:
+                v = vocab[key]
+                out.append(rule.doc.error(
+                    f"正则“{pattern}”不匹配{v['label']}词表中的任何值（{'、'.join(v['values'][:12])}），"
+                    f"比较永远不成立（新值请加入 rules/vocabulary/evidence.yaml 后运行 python tools/evidence_vocabulary.py）",
+                    node.where))
         for key, value, node in literals(cond, fact, aliases, defs):
             v = vocab.get(key)
             if v is None or value in v["values"]:

@@ -134,3 +134,52 @@ def test_lint_names_an_alias_used_in_a_rule(tmp_path):
     rdir, cdir = write_rules(tmp_path, {"fx": rule})
     r = CliRunner().invoke(main, ["rules", "lint", str(rdir), str(cdir)])
     assert r.exit_code == 2 and "“动火作业”是“动火”的别名" in r.output, r.output
+
+
+# ---- fields rules match by pattern are closed too (issue 9 gap 5) --------------------------------
+
+def test_pattern_matched_fields_are_published_enumerations():
+    # GM-3 welding rules match equipment.kind by 焊|割; MINE-2's APP rule matches inspections.via by APP:
+    # both fields are enumerations now, and the pattern matches published values
+    vocab = allowed_values()
+    assert {"电焊机", "气割设备"} <= set(vocab["equipment.kind"]["values"])
+    assert "省非煤矿山安全风险监测预警系统APP" in vocab["inspections.via"]["values"]
+    defs = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]
+    assert defs["equipment"]["properties"]["kind"]["enum"] == vocab["equipment.kind"]["values"]
+
+
+def test_an_equipment_kind_slip_is_rejected_and_an_alias_read(tmp_path):
+    from yinhuan import creditcode
+    from yinhuan.errors import InputError
+    base = _evidence("kind: 重大事故隐患排查").replace("91371002MA3C009900", creditcode.make("91371002MA3C00990"))
+    ev = from_text(base + "  equipment:\n    - {id: E1, kind: 交流电焊机, obsolete: true}\n", "ent.yaml")
+    assert ev.facts["equipment"][0]["kind"] == "电焊机"    # an alias: the welder is seen by the rules
+    try:
+        from_text(base + "  equipment:\n    - {id: E1, kind: 电焊, obsolete: true}\n", "ent.yaml")
+    except InputError as exc:
+        assert "未知的设备类别“电焊”" in str(exc) and "电焊机" in str(exc)
+    else:
+        raise AssertionError("a slip in equipment.kind must be rejected, not read as 'not a welder'")
+
+
+def test_lint_rejects_a_pattern_no_vocabulary_value_matches(tmp_path):
+    rule = """
+id: FX-PATTERN
+title: 淘汰设备
+source: {document: 工贸方案, clause: 二（一）3}
+tags: [fx]
+check:
+  kind: none
+  fact: equipment
+  what: 淘汰的电焊设备
+  where:
+    all:
+      - {field: kind, matches: 电焊设备}
+      - {field: obsolete, eq: true}
+counters: [制度措施不落实（家）]
+examples: []
+"""
+    rdir, cdir = write_rules(tmp_path, {"fx": rule})
+    r = CliRunner().invoke(main, ["rules", "lint", str(rdir), str(cdir)])
+    assert r.exit_code == 2, r.output
+    assert "fx.yaml:12" in r.output and "正则“电焊设备”不匹配设备类别词表中的任何值" in r.output
