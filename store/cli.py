@@ -196,7 +196,8 @@ def hazards_list(db, district, state, overdue, listed, enterprise, as_of, fmt):
         flags = "".join(f"［{x}］" for x in (("逾期" if h["overdue"] else ""), ("挂牌" if h["listed_by"] else ""),
                                              ("复现" if h["recurrences"] else "")) if x)
         click.echo(f"#{h['id']}\t{h['state']}{flags}\t{h['district']}\t{h['enterprise']}\t"
-                   f"{h['found_on']} {h['found_by']}\t期限 {h['deadline'] or '未定'}\t{h['description']}")
+                   f"{h['found_on']} {h['found_by']}\t期限 {h['deadline'] or '未定'}\t"
+                   + (f"［{h['place']}］" if h["place"] else "") + h["description"])
     click.echo(f"共 {len(rows)} 条")
 
 

@@ -429,8 +429,14 @@ def state_on(hz: models.Hazard, evs: list[models.Event], day: date) -> dict | No
     snap = dict(BLANK)
     legacy = bool(evs) and "set" not in evs[0].payload
     if legacy:   # a store written before events carried `set`: start from the row's undated fields
-        snap.update({k: getattr(hz, k) for k in ("deadline", "listed_by", "listed_level", "responsible", "measures",
-                                                "onsite_action", "admin_action")})
+        snap.update({k: getattr(hz, k) for k in ("deadline", "responsible", "measures", "onsite_action",
+                                                "admin_action")})
+        first_extension = next((e for e in evs if e.kind == "hazard.extend"), None)
+        if first_extension is not None:   # the deadline before any 延期
+            old = first_extension.payload.get("from")
+            snap["deadline"] = date.fromisoformat(old) if isinstance(old, str) else old
+        if not any(e.kind == "hazard.list" for e in evs):   # listed by the file itself
+            snap.update(listed_by=hz.listed_by, listed_level=hz.listed_level)
     for e in evs:
         if _effective(e, hz) > day:
             continue

@@ -304,6 +304,7 @@ def test_place_is_part_of_a_hazards_identity(store, tmp_path):
     assert [x["seen_on"] for x in service.show_hazard(store, first["id"], D("2023-07-03"))["sightings"]] == [
         D("2023-06-22"), D("2023-07-02")]
     assert "部位：１号 速冻间" in run("hazards", "show", "--db", store.arg, first["id"])
+    assert "［2号速冻间］快速冻结装置" in run("hazards", "list", "--db", store.arg)
 
 
 def test_a_ledger_with_a_place_column_keeps_two_places_apart(store_db, tmp_path):
@@ -327,3 +328,33 @@ def test_a_ledger_with_a_place_column_keeps_two_places_apart(store_db, tmp_path)
     assert sorted(h["place"] for h in service.list_hazards(st, as_of=D("2023-07-01"))) == ["1号车间", "2号车间"]
     exported = run("ledger", "export", "--db", store_db, "--as-of", "2023-07-01").splitlines()[0]
     assert "隐患部位" not in exported and exported.startswith(",".join(f'"{c}"' for c in columns()[:3]))
+
+
+def test_history_of_a_store_written_before_events_said_what_they_changed():
+    """Round-1 stores: hazard events without `set`; the ledger for a date is still rebuilt from what
+    their payloads say (the move's state and date, the 延期's old and new deadline, the 挂牌)."""
+    from yinhuan.store import hazards, models
+    hz = models.Hazard(found_on=D("2023-06-20"), state="已销号", deadline=D("2023-09-30"), responsible="王工",
+                       measures="", onsite_action="", admin_action="", listed_by="环翠区应急管理局",
+                       listed_level="部门", rectified_on=D("2023-08-08"), closed_on=D("2023-08-15"))
+
+    def ev(kind, **payload):
+        return models.Event(kind=kind, payload=payload)
+    evs = [ev("hazard.register", identity="x", source="e1.yaml", state="发现"),
+           ev("hazard.move", **{"from": "发现", "to": "整改中", "on": "2023-06-21", "note": ""}),
+           ev("hazard.list", unit="环翠区应急管理局", level="部门", on="2023-07-05"),
+           ev("hazard.extend", **{"from": "2023-07-31", "to": "2023-09-30", "reason": "订货", "on": "2023-07-20"}),
+           ev("hazard.move", **{"from": "整改中", "to": "已整改(待验收)", "on": "2023-08-10",
+                                "rectified_on": "2023-08-08", "note": ""}),
+           ev("hazard.move", **{"from": "已整改(待验收)", "to": "已销号", "on": "2023-08-15", "note": "合格"})]
+    pick = ("state", "deadline", "listed_by", "rectified_on", "closed_on")
+    got = {day: tuple(hazards.state_on(hz, evs, D(day))[k] for k in pick)
+           for day in ("2023-06-20", "2023-07-10", "2023-07-25", "2023-08-12", "2023-08-20")}
+    assert got == {
+        "2023-06-20": ("发现", D("2023-07-31"), "", None, None),
+        "2023-07-10": ("整改中", D("2023-07-31"), "环翠区应急管理局", None, None),
+        "2023-07-25": ("整改中", D("2023-09-30"), "环翠区应急管理局", None, None),
+        "2023-08-12": ("已整改(待验收)", D("2023-09-30"), "环翠区应急管理局", D("2023-08-08"), None),
+        "2023-08-20": ("已销号", D("2023-09-30"), "环翠区应急管理局", D("2023-08-08"), D("2023-08-15")),
+    }
+    assert hazards.state_on(hz, evs, D("2023-06-19")) is None
