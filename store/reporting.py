@@ -111,20 +111,28 @@ def ledger_status(then: dict) -> tuple[str, date | None]:
     return ("未整改" if then["state"] == models.FOUND else "整改中"), None
 
 
-def _decided(evs, hz, day: date) -> set[str]:
-    """The fields people set on this hazard by `day`."""
+def _decided(evs, hz, day: date) -> tuple[set[str], list[str]]:
+    """The fields people set on this hazard by `day`, and those decisions in words (for --explain)."""
     from .hazards import _effective
-    out: set[str] = set()
+    fields: set[str] = set()
+    words: list[str] = []
     for e in evs:
-        if e.kind in DECISIONS and _effective(e, hz) <= day:
-            out |= set(e.payload.get("set") or {}) | ({"state"} if e.kind == "hazard.move" else set())
-    return out
+        when = _effective(e, hz)
+        if e.kind in DECISIONS and when <= day:
+            fields |= set(e.payload.get("set") or {}) | ({"state"} if e.kind == "hazard.move" else set())
+            p = e.payload
+            words.append(f"{when} {e.actor} " + {"hazard.move": f"改为{p.get('to')}",
+                                                  "hazard.list": f"挂牌督办（{p.get('unit')}，{p.get('level')}）",
+                                                  "hazard.extend": f"延期至{p.get('to')}"}[e.kind])
+    return fields, words
 
 
-def _overlay(h, then: dict, fields: set[str]):
-    """The ledger record `h` with what people decided in the store (then: the hazard on the day)."""
+def _overlay(h, then: dict, fields: set[str], words: list[str]):
+    """The ledger record `h` with what people decided in the store (then: the hazard on the day);
+    where it is read from says so, so `tally --explain` shows the decisions behind a count."""
     import dataclasses
-    change = {}
+    loc = f"{h.file}:{h.line}" if h.line else h.file
+    change = {"file": f"{loc}，数据库中的处理决定（{'；'.join(words)}）", "line": None}
     if fields & {"state", "rectified_on", "closed_on"}:
         change["status"], change["rectified_on"] = ledger_status(then)
     if fields & {"listed_by", "listed_level"}:
@@ -132,7 +140,7 @@ def _overlay(h, then: dict, fields: set[str]):
     for k in ("deadline", "responsible", "measures"):
         if k in fields:
             change[k] = then[k]
-    return dataclasses.replace(h, **change) if change else h
+    return dataclasses.replace(h, **change)
 
 
 def apply_lifecycle(store: Store, inputs, sector: str | None, day: date) -> None:
@@ -166,9 +174,9 @@ def apply_lifecycle(store: Store, inputs, sector: str | None, day: date) -> None
                     continue
                 hz = hz_by_id[hid]
                 e = evs.get(hid, [])
-                fields = _decided(e, hz, day)
+                fields, words = _decided(e, hz, day)
                 then = state_on(hz, e, day) if fields else None
-                out.append(_overlay(h, then, fields) if then else h)
+                out.append(_overlay(h, then, fields, words) if then else h)
             src.hazards = out
         inputs.evidence = sources
         # hazards the store holds from other sources (a 附件2 ledger file, check --db): counted too

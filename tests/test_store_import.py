@@ -342,6 +342,9 @@ def test_tally_db_counts_the_lifecycle_decided_in_the_store(db, tmp_path):
     assert _totals(tmp_path, "fjuly", "2023-07", inputs=GM_INPUTS) == before["2023-07"]   # files unchanged
     out = run("tally", "--db", db, "--checklist", "gongmao-2023", "--period", "2023-07", "--explain", "penalties")
     assert "数据库（隐患处罚记录）" in out and "威环应急罚〔2023〕9号" in out
+    out = run("tally", "--db", db, "--checklist", "gongmao-2023", "--period", "2023-07", "--cumulative",
+              "--explain", "self_rectified")
+    assert "数据库中的处理决定（2023-07-21 zhang 改为已整改(待验收)；2023-07-22 zhang 挂牌督办（威海市安委会，政府）" in out
     # reopened in August: July's table keeps the rectification, August's cumulative table does not
     service.move_hazard(store, "admin", hid, "发现", D(2023, 8, 3), note="复查发现速冻装置又移回车间")
     assert _totals(tmp_path, "july2", "2023-07", db=db) == july
