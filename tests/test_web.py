@@ -478,6 +478,7 @@ def test_an_inspection_finished_in_the_browser_counts_at_once(app, tmp_path):
                     "&district=环翠区").get_data(as_text=True)
     assert f'href="/enterprises/{HUANCUI_ENT}"' in ex
     rec = re.search(r'href="/records/(\d+)" class="insp"', ex).group(1)
+    assert f'href="/records/{rec}"' in viewer.get(f"/enterprises/{HUANCUI_ENT}").get_data(as_text=True)
     record = viewer.get(f"/records/{rec}").get_data(as_text=True)
     assert f'href="/inspections/{iid}"' in record and "2023年7月10日" in record and "GM-6-NO-PAPER-ONLY" in record
     # a 不符合 cell names the rule behind it, and the rule's page says what it checks

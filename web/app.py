@@ -213,7 +213,19 @@ def _routes(app: Flask, ctx: dict) -> None:
         from yinhuan.key_enterprise import key_enterprise
         return render_template("enterprise.html", e=e, checklists=inspect.checklists_for(e.sector),
                                key=key_enterprise(e.profile).label,
-                               inspections=insps.of_enterprise(code))
+                               inspections=insps.of_enterprise(code), records=_records_of(code))
+
+    def _records_of(code: str) -> list[dict]:
+        """The store's inspections of one enterprise, newest first (imported, `check --db`, or finished here)."""
+        from pathlib import PurePath
+        from sqlalchemy import select
+        from yinhuan.store import models as m
+        with store.session() as s:
+            rows = s.scalars(select(m.Inspection).join(m.Enterprise).where(m.Enterprise.credit_code == code)
+                             .order_by(m.Inspection.date.desc(), m.Inspection.id.desc()))
+            return [{"id": r.id, "date": r.date, "mode": r.mode, "checklist": r.checklist_id,
+                     "fails": sum(1 for f in r.findings if f.status == "不符合"),
+                     "source": PurePath(r.source_file).name if r.source_file else ""} for r in rows]
 
     @app.post("/enterprises/<code>/inspections")
     def inspection_new(code):
