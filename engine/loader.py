@@ -342,9 +342,10 @@ except ImportError:     # pragma: no cover - the dependency is declared
 _END = r"[ \t]*+(?:$|#|[,\]}]|:(?:\s|$))"           # the end of a whole plain scalar
 _BOOL11 = r"[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF"   # YAML 1.1 booleans that YAML 1.2 reads as strings
 # a whole plain scalar that YAML 1.1 reads as a bool, `=` or the merge key, or that looks numeric
-# (digits, `.`, `_`, `:`, an exponent, 0x/0o/0b) but is not a plain decimal integer or number
+# (digits, `.`, `_`, `:`, an exponent, 0x/0o/0b) but is not a plain decimal integer (of at most
+# MAX_INT_DIGITS digits: a longer one is refused by the line-tracking reader) or number
 _VALUE = (r"(?:(?:" + _BOOL11 + r"|=|<<)" + _END
-          + r"|(?![-+]?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?" + _END + r")"
+          + r"|(?![-+]?(?:0|[1-9][0-9]{0," + str(MAX_INT_DIGITS - 1) + r"}+)(?:\.[0-9]++)?" + _END + r")"
           + r"[-+]?(?:0[xXoObB][0-9a-fA-F_]*+|[._0-9][._0-9:]*+(?:[eE][-+]?[0-9_]*+)?)" + _END + ")")
 # a key that is not a plain string: a number, null, a bool (YAML 1.2 keeps its type), empty, complex
 _KEY = (r"(?:(?:[-+._0-9~\[{]\S*|<<|=|null|Null|NULL|true|True|TRUE|false|False|FALSE|" + _BOOL11
@@ -353,7 +354,6 @@ _RISKY_YAML = tuple(re.compile(p, re.MULTILINE) for p in (
     r"[-:?]\s\s*+" + _VALUE,                    # a value after "key: ", "- ", "? " (or on the next line)
     r"\n[ \t]*+(?:-[ \t]++)*+" + _KEY,                # a block key (the text is searched with "\n" before it)
     r"[\[{](?![\]}])",                          # a flow collection that is not empty ([a, b], {a: 1})
-    r"[0-9]{" + str(MAX_INT_DIGITS + 1) + r"}",  # an integer too long for us
     # characters libyaml refuses (it names them; yaml_rs would accept them), line breaks other than
     # \n and \r (NEL, LS, PS: YAML 1.1 breaks lines there), a byte-order mark past the start
     r"[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]",
