@@ -339,7 +339,7 @@ except ImportError:     # pragma: no cover - the dependency is declared
 # or where only the line-tracking reader refuses or words it, the file is read by libyaml instead:
 # over-matching costs speed, never a different answer. Several simple patterns, each starting with
 # one character class or a literal, scan about ten times faster than one pattern with alternatives.
-_END = r"[ \t]*+(?:$|#|[,\]}]|:(?:\s|$))"           # the end of a whole plain scalar
+_END = r"[ \t\r]*+(?:$|#|[,\]}]|:(?:\s|$))"        # the end of a whole plain scalar (\r: CRLF files)
 _BOOL11 = r"[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF"   # YAML 1.1 booleans that YAML 1.2 reads as strings
 # a whole plain scalar that YAML 1.1 reads as a bool, `=` or the merge key, or that looks numeric
 # (digits, `.`, `_`, `:`, an exponent, 0x/0o/0b) but is not a plain decimal integer (of at most
@@ -352,13 +352,15 @@ _KEY = (r"(?:(?:[-+._0-9~\[{]\S*|<<|=|null|Null|NULL|true|True|TRUE|false|False|
         + r")?[ \t]*+:(?:[\s,\[\]{}]|$)|\?(?:[\s,\[\]{}]|$))")
 _RISKY_YAML = tuple(re.compile(p, re.MULTILINE) for p in (
     r"[-:?]\s\s*+" + _VALUE,                    # a value after "key: ", "- ", "? " (or on the next line)
-    r"\n[ \t]*+(?:-[ \t]++)*+" + _KEY,                # a block key (the text is searched with "\n" before it)
+    r"\n[ \t]*+(?:-[ \t]++)*+" + _VALUE,        # a value alone on its line (after a comment, say)
+    r"\n[ \t]*+(?:-[ \t]++)*+" + _KEY,          # a block key (the text is searched with "\n" before it)
     r"[\[{](?![\]}])",                          # a flow collection that is not empty ([a, b], {a: 1})
     # characters libyaml refuses (it names them; yaml_rs would accept them), line breaks other than
     # \n and \r (NEL, LS, PS: YAML 1.1 breaks lines there), a byte-order mark past the start
     r"[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]",
 ))
 _TAGS = re.compile(r"(?:^|[\s\[{,])[!%&*]", re.MULTILINE)   # tags, directives, anchors, aliases
+_LONE_CR = re.compile(r"\r(?!\n)")
 _FAST_MAX_COLUMNS = 500
 
 
@@ -366,6 +368,10 @@ def _risky(text: str) -> bool:
     if text.startswith(("---", "...")) or "\n---" in text or "\n..." in text:    # document markers
         return True
     if ("!" in text or "%" in text or "&" in text or "*" in text) and _TAGS.search(text):
+        return True
+    if "\r" in text and _LONE_CR.search(text):    # lines ended by CR alone: the patterns look for \n
+        return True
+    if "\t" in text:     # YAML 1.1 and 1.2 differ on tabs in indentation and between tokens
         return True
     lined = "\n" + text
     return any(p.search(lined) for p in _RISKY_YAML)

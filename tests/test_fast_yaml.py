@@ -32,9 +32,10 @@ def outcome(fn, text):
 
 
 def same(text: str) -> None:
-    fast = outcome(lambda t: parse_text(t, "x.yaml"), text)
-    slow = outcome(lambda t: parse_yaml(t, "x.yaml"), text)
-    assert fast == slow, text
+    for t in (text, text.replace("\n", "\r\n")):     # files saved on Windows end lines with CRLF
+        fast = outcome(lambda t: parse_text(t, "x.yaml"), t)
+        slow = outcome(lambda t: parse_yaml(t, "x.yaml"), t)
+        assert fast == slow, t
 
 
 # scalars on which YAML 1.1 and 1.2 (or PyYAML and yaml_rs) differ, or which only we refuse
@@ -49,7 +50,8 @@ TRICKY = ["yes", "No", "ON", "off", "y", "n", "true", "False", "TRUE", "~", "nul
           "'a''b'", '"a\\"', "a #b", "a#b", "a: #b"]
 
 FORMS = ["a: {v}", "{v}: a", "- {v}", "a:\n  {v}", "a:\n  - {v}\n  - x", "a: [{v}]", "a: {{k: {v}}}", "{{{v}: 1}}",
-         "- {v}: 1", "a: x\n  {v}", "a: 1\nb: {v}\nc: 3", "? {v}\n: 1"]
+         "- {v}: 1", "a: x\n  {v}", "a: 1\nb: {v}\nc: 3", "? {v}\n: 1", "a: # c\n  {v}", "- # c\n  {v}",
+         "a:\n  # c\n\n  {v}"]
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -60,7 +62,7 @@ def test_tricky_scalars_read_alike(form):
 
 def test_document_markers_tags_and_directives_read_alike():
     for text in ["---\na: 1", "a: 1\n---\nb: 2", "-  : 1", "- - : 1", "a: 1\n...\n", "%YAML 1.1\n---\na: yes", "a: &x 1\nb: *x",
-                 "a: 1\na: 2", "<<: {a: 1}", "a:\n\tb: 1", "a: [1, 2", "\ufeffa: 1", "a: 'x\u2028y'"]:
+                 "a: 1\na: 2", "<<: {a: 1}", "a: yes\rb: 010\r", "a: x\r\n  yes", "\ta: 1", "a:\n\t- b", "a: -x", "a: - x", "- - - x", "a:\n\tb: 1", "a: [1, 2", "\ufeffa: 1", "a: 'x\u2028y'"]:
         same(text)
 
 
@@ -114,4 +116,8 @@ def test_random_documents_read_alike(parts, rnd):
         text = form.format(v=v)
         lines.append(f"k{i}:\n" + "\n".join("  " + ln for ln in text.split("\n")) if rnd.random() < 0.5 else
                      f"k{i}: {v}")
-    same("\n".join(lines))
+    text = "\n".join(lines)
+    for _ in range(rnd.randrange(3)):   # a comment, a tab, a lone CR or a blank line somewhere
+        at = rnd.randrange(len(text) + 1)
+        text = text[:at] + rnd.choice([" # c", "\n# c\n", "\t", "\r", "\n\n", " "]) + text[at:]
+    same(text)
