@@ -96,10 +96,15 @@ def test_the_table_lists_every_route_and_method(app):
     assert have == listed, f"routes missing from the access table: {have - listed}; stale: {listed - have}"
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    """One app for the whole table: an own-district draft, a finished inspection, a hazard."""
-    app = make_app(tmp_path_factory.mktemp("routes"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared(request, tmp_path_factory):
+    """One app for the whole table (on SQLite, then on PostgreSQL): an own-district draft, a finished
+    inspection, a hazard."""
+    db_url = None
+    if request.param == "postgresql":
+        from store_fixtures import _fresh_pg_database
+        db_url = _fresh_pg_database(request.getfixturevalue("pg_server"))
+    app = make_app(tmp_path_factory.mktemp("routes"), db_url)
     owner = Browser(app, "huancui")
     h = _hazard_of(app, "环翠区")
     tallies = app.extensions["yinhuan"]["tallies"]
