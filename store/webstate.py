@@ -60,6 +60,20 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class AccessRefusal(Base):
+    """A request the web app refused (who, what, why): the administrator's 「访问规则」 page lists the
+    latest, whichever server refused them."""
+    __tablename__ = "access_refusals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(Text)
+    endpoint: Mapped[str] = mapped_column(String(64))
+    why: Mapped[str] = mapped_column(Text)
+
+
 class WebSetting(Base):
     __tablename__ = "web_settings"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -175,6 +189,29 @@ def login_failed(store: Store, keys, window: float, at: datetime | None = None) 
 def login_succeeded(store: Store, keys) -> None:
     with store.session() as s:
         s.execute(delete(LoginFailure).where(LoginFailure.key.in_(list(keys))))
+
+
+# ---- refusals ----------------------------------------------------------------------------------
+
+KEEP_REFUSALS = 1000
+
+
+def add_refusal(store: Store, user: str, role: str, method: str, path: str, endpoint: str, why: str) -> None:
+    """Keep one refusal (the newest KEEP_REFUSALS are kept; every refusal is also in the server's log)."""
+    with store.session() as s:
+        s.add(AccessRefusal(at=now(), username=user[:64], role=role, method=method, path=path,
+                            endpoint=(endpoint or "")[:64], why=why))
+        s.flush()
+        cut = s.scalar(select(AccessRefusal.id).order_by(AccessRefusal.id.desc()).offset(KEEP_REFUSALS).limit(1))
+        if cut is not None:
+            s.execute(delete(AccessRefusal).where(AccessRefusal.id <= cut))
+
+
+def latest_refusals(store: Store, n: int = 50) -> list[dict]:
+    with store.session() as s:
+        rows = s.scalars(select(AccessRefusal).order_by(AccessRefusal.id.desc()).limit(n))
+        return [{"at": r.at, "user": r.username, "role": r.role, "method": r.method, "path": r.path,
+                 "endpoint": r.endpoint, "why": r.why} for r in rows]
 
 
 # ---- settings ----------------------------------------------------------------------------------

@@ -188,7 +188,8 @@ def test_huancui_inspector_cannot_read_or_change_wendeng(app, tmp_path):
 
 def test_admin_sees_why(app):
     admin = Browser(app, "admin")
-    Browser(app, "huancui").get(f"/enterprises/{WENDENG_ENT}")     # a refusal to show
+    other = create_app(db=app.extensions["yinhuan"]["store"].url)   # another server on the same store
+    Browser(other, "huancui").get(f"/enterprises/{WENDENG_ENT}")     # a refusal to show, made over there
     page = admin.get(f"/admin/access?user=huancui&method=GET&path=/enterprises/{WENDENG_ENT}").get_data(as_text=True)
     why = re.search(r'<p class="why deny" id="why">(.*?)</p>', page, re.S).group(1)
     assert "拒绝" in why and "文登区" in why and "环翠区" in why
@@ -812,3 +813,14 @@ def test_a_lifecycle_move_in_the_browser_counts_as_tally_db_counts_it(app, tmp_p
     assert table("2023-06") == june == _expected_cells(_tally_db(app, tmp_path / "6", "gongmao-2023", "2023-06"))
     after = table("2023-07")
     assert after == _expected_cells(_tally_db(app, tmp_path / "7", "gongmao-2023", "2023-07")) != july
+
+
+def test_the_refusal_log_keeps_the_newest(app, monkeypatch):
+    from yinhuan.store import webstate
+    monkeypatch.setattr(webstate, "KEEP_REFUSALS", 3)
+    hc = Browser(app, "huancui")
+    for n in range(5):
+        assert hc.get(f"/records/{10_000 + n}").status_code in (403, 404)
+        assert hc.get("/bureau/charts").status_code == 403
+    kept = app.extensions["yinhuan"]["refusals"].latest(50)
+    assert len(kept) == 3 and all(r["path"] == "/bureau/charts" and r["user"] == "huancui" for r in kept)

@@ -11,7 +11,6 @@ administrator's page shows (and the log records for every refusal).
 from __future__ import annotations
 
 import fnmatch
-from collections import deque
 from dataclasses import dataclass, field
 
 ROLES = ("inspector", "admin", "viewer")
@@ -95,10 +94,16 @@ def scoped(role: str) -> bool:
 
 
 class DecisionLog:
-    """The last refusals, for the administrator's page (they are also logged)."""
+    """The refusals, for the administrator's page (they are also logged), kept in the store so every
+    server's refusals show on every server's page."""
 
-    def __init__(self, size: int = 200):
-        self.items: deque = deque(maxlen=size)
+    def __init__(self, store):
+        self.store = store
 
     def add(self, **entry) -> None:
-        self.items.appendleft(entry)
+        from yinhuan.store import webstate
+        webstate.add_refusal(self.store, **entry)
+
+    def latest(self, n: int = 50) -> list[dict]:
+        from yinhuan.store import webstate
+        return webstate.latest_refusals(self.store, n)

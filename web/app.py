@@ -53,7 +53,7 @@ def create_app(*, db: str | None = None, secret_key: str | None = None, login_li
         "inspections": data_mod.Inspections(store),
         "tallies": bureau.Tallies(store),
         "limiter": LoginLimiter(store, limit=login_limit, clock=login_clock),
-        "refusals": access.DecisionLog(),
+        "refusals": access.DecisionLog(store),
     }
     app.jinja_env.globals.update(ROLE_NAMES=access.ROLE_NAMES, chinese_form=chinese_form,
                                  SECTION_TITLE=SECTION_TITLE)
@@ -406,13 +406,13 @@ def _routes(app: Flask, ctx: dict) -> None:
             row = s.get(m.Inspection, sid)
             if row is None:
                 abort(404)
-            _own(row.enterprise.district)
             rec = {"id": row.id, "date": row.date, "mode": row.mode, "agency": row.agency,
                    "inspectors": row.inspectors, "checklist": row.checklist_id, "version": row.rulebook_version,
                    "source": row.source_file, "created_by": row.created_by, "enterprise": row.enterprise.name,
                    "credit_code": row.enterprise.credit_code, "district": row.enterprise.district,
                    "findings": sorted(([f.rule, f.status, f.reason] for f in row.findings),
                                       key=lambda f: (inspect.STATUS_ORDER.get(f[1], 9), f[0]))}
+        _own(rec["district"])          # outside the read: a refusal is written to the store
         web_iid = re.search(r"网页检查-([0-9a-f]+)\.yaml$", rec["source"] or "")
         from yinhuan.rulebook import shipped_rulebook
         titles = {rid: r.title for rid, r in shipped_rulebook().rules.items()}
@@ -560,7 +560,7 @@ def _routes(app: Flask, ctx: dict) -> None:
         if q_path:
             why = _why(q_user, q_path, q_method)
         return render_template("admin_access.html", matrix=matrix, roles=roles, policy=access.POLICY,
-                               refusals=list(ctx["refusals"].items)[:50], why=why, q_user=q_user, q_path=q_path,
+                               refusals=ctx["refusals"].latest(50), why=why, q_user=q_user, q_path=q_path,
                                q_method=q_method, users=accounts.all())
 
     def _why(username: str, path: str, method: str) -> dict:
