@@ -99,6 +99,19 @@ def _copy_chunk(args) -> int:
     return chunk
 
 
+def _generator_digest() -> str:
+    """What the files depend on besides N and the seed: the generator, the evidence schema (its
+    closed vocabularies) and the rules whose literals it draws from. Files written by another
+    version are written again, never checked against rules they were not made for."""
+    import hashlib
+    from yinhuan.resources import SCHEMAS, rules_dir
+    h = hashlib.sha256((HERE / "generate.py").read_bytes())
+    h.update((SCHEMAS / "evidence.schema.json").read_bytes())
+    for p in sorted(Path(rules_dir()).rglob("*.yaml")):
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def write_files(n: int, folder: Path) -> Path:
     """N enterprises under folder/evidence (reused when already written with this N and seed).
     Up to BASE they are generated; beyond, they are renamed copies of the first BASE (generating
@@ -106,7 +119,7 @@ def write_files(n: int, folder: Path) -> Path:
     import multiprocessing
     ev = folder / "evidence"
     marker = folder / "generated.json"
-    want = {"n": n, "seed": SEED, "sector": "工贸", "chunk": CHUNK, "base": BASE}
+    want = {"n": n, "seed": SEED, "sector": "工贸", "chunk": CHUNK, "base": BASE, "made_by": _generator_digest()}
     if marker.exists() and json.loads(marker.read_text()) == want:
         return ev
     shutil.rmtree(folder, ignore_errors=True)

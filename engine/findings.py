@@ -184,7 +184,19 @@ def iso(v: Any) -> str:
     return str(v)
 
 
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 def jsonable(v: Any) -> Any:
+    """v with dates as text, tuples and sets as lists, keys as text. Plain values are passed
+    through without a call (most of a finding's details are), as they would come back anyway."""
+    t = type(v)
+    if t in _SCALARS:
+        return v
+    if t is dict:
+        return {k if type(k) is str else str(k): x if type(x) in _SCALARS else jsonable(x) for k, x in v.items()}
+    if t is list or t is tuple:
+        return [x if type(x) in _SCALARS else jsonable(x) for x in v]
     if isinstance(v, (date, datetime)):
         return iso(v)
     if isinstance(v, dict):
