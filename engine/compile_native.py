@@ -237,6 +237,10 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
         return f"({left} is MISSING)"
     if op in ("matches", "not_matches"):
         v = src.tmp()
+        closed = _closed_matches(node, current, aliases)
+        if closed is not None:   # a closed field: the pattern is the set of published values it matches
+            test = "in" if op == "matches" else "not in"
+            return f"(isinstance({v} := {left}, str) and {v} {test} {src.const(closed)})"
         rx = src.const(saferegex.compile_pattern(node.right.value))  # RE2 when installed
         test = "is not None" if op == "matches" else "is None"
         return f"(isinstance({v} := {left}, str) and {rx}.search({v}) {test})"
@@ -298,6 +302,22 @@ def _cmp(node: C.Cmp, current, aliases, src: _Source) -> str:
         return (f"(({a} := {left}) is not MISSING and {a} is not None and "
                 f"({a} in {b} if type({b} := {right}) is list else {a} == {b}))")
     return f"{src.const(OPS[op])}({left}, {right})"
+
+
+def _closed_matches(node: C.Cmp, current, aliases) -> frozenset | None:
+    """For `matches` on a string field with a closed vocabulary (the loader admits only its values,
+    aliases replaced): the values the pattern matches, so the test is a set lookup, not a regex."""
+    from . import vocabulary
+    if kind_of(node.left, current, aliases) != "string":
+        return None
+    target = C.target_of(node.left, current, aliases)
+    from .resources import schema
+    key = vocabulary.key_of(schema("evidence")["$defs"], target, ".".join(node.left.path))
+    v = vocabulary.allowed_values().get(key) if key else None
+    if v is None:
+        return None
+    rx = saferegex.compile_pattern(node.right.value)
+    return frozenset(x for x in v["values"] if rx.search(x))
 
 
 def _member_items(op: str, val) -> list | None:
@@ -409,8 +429,34 @@ def compile_runner(gate, applies, selections, decide, finding, static):
     if applies is not None:
         tests.append((f"not {_expr(applies, None, {}, src)}", gate.out_of_scope, True))
     body, names = [], {}
+    plain = {name: (fact, cond, alias, base) for name, fact, cond, alias, base in selections}
+    fused = set()
     for i, (name, fact, cond, alias, base) in enumerate(selections):
+        if name in fused:
+            continue
         out = names[name] = f"s{i}"
+        twin = plain.get(name + "?")
+        if twin is not None and fact != "profile" and cond is not None:
+            # a filter and its widened twin (the records that possibly match: checks.unknown_groups)
+            fused.add(name + "?")
+            tfact, tcond, talias, tbase = twin
+            tout = names[name + "?"] = f"s{i}q"
+            a = {alias: fact} if alias else {}
+            bind = [f"    e[{src.const(alias)}] = f"] if alias else []
+            test, wide = _expr(cond, fact, a, src), _expr(tcond, fact, a, src)
+            if not base and not tbase:   # one pass: a record surely matches, or possibly, or neither
+                ex, pool = f"x{i}", f"facts.get({src.const(fact)}, ())"
+                body += [f"{out} = []", f"{ex} = []", f"for f in {pool}:", *bind,
+                         f"    if {test}:", f"        {out}.append(f)",
+                         f"    elif {wide}:", f"        {ex}.append(f)",
+                         f"{tout} = {out} + {ex} if {ex} else {out}"]   # the same list when none is unknown
+                continue
+            # narrowing (each's requirements): the twin's pool added nothing -> the same result
+            body += [f"{out} = []", f"for f in {names[base]}:", *bind, f"    if {test}:", f"        {out}.append(f)",
+                     f"if {names[tbase]} is {names[base]}:", f"    {tout} = {out}", "else:", f"    {tout} = []",
+                     f"    for f in {names[tbase]}:", *["    " + b for b in bind],
+                     f"        if {wide}:", f"            {tout}.append(f)"]
+            continue
         if fact == "profile":
             body += ["f = profile", f"{out} = [f] if {_expr(cond, None, {}, src)} else []"]
             continue
@@ -423,7 +469,14 @@ def compile_runner(gate, applies, selections, decide, finding, static):
             body.append(f"    e[{src.const(alias)}] = f")
         body += [f"    if {_expr(cond, fact, {alias: fact} if alias else {}, src)}:", f"        {out}.append(f)"]
     sel = "{" + ", ".join(f"{src.const(n)}: {v}" for n, v in names.items()) + "}"
-    body.append(f"v = {src.const(decide)}({sel}, evidence, as_of)")
+    unknown = getattr(decide, "unknown", None)
+    if unknown is None:
+        body.append(f"v = {src.const(decide)}({sel}, evidence, as_of)")
+    else:   # checks.prepare's three-valued filters, the usual case inline: no record is unknown
+        inner, pairs, slow = unknown
+        differ = " or ".join(f"len({names[q]}) != len({names[n]})" for n, q in pairs)
+        body += [f"sel = {sel}", f"v = {src.const(inner)}(sel, evidence, as_of)",
+                 f"if {differ}:", f"    v = {src.const(slow)}(v, sel, evidence, as_of)"]
     lines = ["def run(profile, facts, e, evidence, as_of):"]
     for i, (test, verdict, of_profile) in enumerate(tests):
         made = f"{src.const(verdict)}(profile)" if of_profile else src.const(verdict)

@@ -70,8 +70,12 @@ def out_of_scope(node):
     the reason worded when read. 不适用 only when present values put the enterprise out of scope;
     when a profile field the condition reads is not written and writing it could bring the
     enterprise in scope, 证据不足 naming that field (absent is not false: docs/rules.md)."""
+    # the profile fields whose absence could matter; when all are written the answer is 不适用 at once
+    paths = tuple(dict.fromkeys(n.left.path for n in C.walk(node)
+                                if isinstance(n, C.Cmp) and n.left.root == "profile" and n.op != "is_set"))
+
     def verdict(profile: dict) -> tuple:
-        if _possibly(node, profile):
+        if any(_absent(profile, p) for p in paths) and _possibly(node, profile):
             return INSUFFICIENT, (undecided_reason, node, profile), (), None
         return NA, (reason, node, profile), (), None
     return verdict
