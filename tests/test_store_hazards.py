@@ -358,3 +358,17 @@ def test_history_of_a_store_written_before_events_said_what_they_changed():
         "2023-08-20": ("已销号", D("2023-09-30"), "环翠区应急管理局", D("2023-08-08"), D("2023-08-15")),
     }
     assert hazards.state_on(hz, evs, D("2023-06-19")) is None
+
+
+def test_penalty_amount_from_the_command_line(store):
+    r = CliRunner().invoke(main, ["hazards", "penalty", "--db", store.arg, "--user", "zhang", "1", "--note", "罚〔2023〕1号",
+                                  "--amount", "两万"])
+    assert r.exit_code == 2 and "罚款金额应为数字（万元）" in r.output
+    r = CliRunner().invoke(main, ["hazards", "penalty", "--db", store.arg, "--user", "zhang", "1", "--note", "罚〔2023〕1号",
+                                  "--amount", "-1"])
+    assert r.exit_code == 2 and "不能为负数" in r.output
+    assert "共 1 次" in run("hazards", "penalty", "--db", store.arg, "--user", "zhang", "1", "--note", "罚〔2023〕1号",
+                           "--amount", "2.5", "--on", "2023-07-01")
+    pen = [e for e in service.show_hazard(store, 1, D("2023-07-02"))["history"] if e["kind"] == "hazard.penalty"]
+    assert pen[0]["payload"]["amount"] == "2.5" and pen[0]["payload"]["set"] == {"penalties": 1,
+                                                                                  "penalised_on": "2023-07-01"}
