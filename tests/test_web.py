@@ -824,3 +824,16 @@ def test_the_refusal_log_keeps_the_newest(app, monkeypatch):
         assert hc.get("/bureau/charts").status_code == 403
     kept = app.extensions["yinhuan"]["refusals"].latest(50)
     assert len(kept) == 3 and all(r["path"] == "/bureau/charts" and r["user"] == "huancui" for r in kept)
+
+
+def test_a_hazard_count_links_to_each_hazard_in_the_store(app):
+    """发现重大事故隐患数量 of 环翠区: every hazard behind the number links to the store's hazard, its lifecycle."""
+    from yinhuan.web import bureau as b
+    viewer = Browser(app, "viewer")
+    ex = b.explanation(app.extensions["yinhuan"]["tallies"], "gongmao-2023", "2023-06", True, "major_found", "环翠区")
+    page = viewer.get("/bureau/tables/explain?checklist=gongmao-2023&period=2023-06&cumulative=1&metric=major_found"
+                      "&district=环翠区").get_data(as_text=True)
+    ids = re.findall(r'href="/hazards/(\d+)" class="hz"', page)
+    assert len(ids) == ex["value"] == len(ex["items"]) > 0
+    for hid, it in zip(ids, ex["items"]):
+        assert it.label.split("：", 1)[1] in viewer.get(f"/hazards/{hid}").get_data(as_text=True)

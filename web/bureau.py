@@ -93,8 +93,11 @@ class ItemView:
     district: str | None
     sources: list[Source]
     rules: list[str]
+    hazards: list[tuple[int, str]] = field(default_factory=list)     # (store hazard id, its state)
 
 
+# how reports.tally labels a hazard: "<enterprise>（code，district） 隐患 H-01：<description>"
+_HAZARD = re.compile(r" 隐患 \S+?：(.+)$")
 # how reports.tally words an inspection's source: "<where>：2023-06-12 部门检查，规则 GM-…（证据 …）"
 _SOURCE = re.compile(r"：(\d{4}-\d{2}-\d{2}) (\S+?)(?:，规则 ([^（\s]+))?(?:（证据 .*）)?$")
 
@@ -138,7 +141,13 @@ def _item_view(store, item) -> ItemView:
                 if src.rule and src.rule not in rules:
                     rules.append(src.rule)
             sources.append(src)
-    return ItemView(item.label, item.weight, code if ent is not None else None, district, sources, rules)
+        hazards = []
+        hit = _HAZARD.search(item.label)
+        if hit and ent is not None:    # the store's hazard this ledger record was registered as
+            hazards = [(h.id, h.state) for h in s.scalars(
+                select(m.Hazard).where(m.Hazard.enterprise_id == ent.id, m.Hazard.description == hit.group(1))
+                .order_by(m.Hazard.id))]
+    return ItemView(item.label, item.weight, code if ent is not None else None, district, sources, rules, hazards)
 
 
 def workbook(tallies: Tallies, checklist: str, period: str, cumulative: bool) -> tuple[str, bytes]:
