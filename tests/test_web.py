@@ -386,7 +386,8 @@ def test_finish_freezes_findings_and_prints_pdfs(app, monkeypatch, tmp_path):
     assert "已完成" in page and "disabled" in page
     assert b.post(f"/inspections/{iid}/save", {"p.name": "x"}).status_code == 400
     for doc, words in (("record", ("安全生产检查记录", "检查人员（签字）", "GM-6-NO-PAPER-ONLY")),
-                       ("notice", ("责令限期整改通知书", "2023年11月30日", "依据", "被检查单位负责人（签收）"))):
+                       ("notice", ("责令限期整改通知书", "2023年11月30日", "依据", "被检查单位负责人（签收）",
+                                   "2023年8月31日（已逾期，请立即整改）"))):
         r = b.get(f"/inspections/{iid}/{doc}.pdf")
         assert r.status_code == 200 and r.data[:5] == b"%PDF-"
         if shutil.which("pdftotext"):

@@ -111,10 +111,17 @@ class _Doc(FPDF):
 
 
 def _when(iso: str) -> str:
+    """A date in Chinese form, or as written if it cannot be read."""
+    day = _day(iso)
+    return chinese_form(day) if day else str(iso)
+
+
+def _day(value):
+    """A date as the evidence wrote it (2023.08.31, 2023年8月31日, …), or None."""
     try:
-        return chinese_form(parse_date(iso))
-    except Exception:  # noqa: BLE001 - a date is shown as written if it cannot be read
-        return str(iso)
+        return parse_date(str(value)) if value else None
+    except Exception:  # noqa: BLE001 - an unreadable date is simply not compared
+        return None
 
 
 def _evidence_text(f: dict) -> str:
@@ -262,7 +269,8 @@ def rectification_notice(insp) -> bytes:
         doc.para(f"{n}．{h.get('description', '')}（台账编号 {h.get('id', '')}）", style="B", size=10.5)
         doc.para(f"依据：{h.get('basis') or h.get('criterion') or '—'}", size=9.5, indent=6, h=5.5)
         doc.para(f"整改措施：{h.get('measures') or '—'}；整改责任人：{h.get('responsible') or '—'}", size=9.5, indent=6, h=5.5)
-        late = "（已逾期，请立即整改）" if h.get("deadline") and str(h["deadline"]) < str(fin["as_of"]) else ""
+        due, on = _day(h.get("deadline")), _day(fin["as_of"])
+        late = "（已逾期，请立即整改）" if due and on and due < on else ""
         doc.para(f"整改期限：{_when(h['deadline']) if h.get('deadline') else deadline}{late}", size=9.5, indent=6, h=5.5)
         doc.ln(1.5)
     if not n:
