@@ -126,7 +126,10 @@ class Count:
     def add(self, key: tuple, weight) -> None:
         if self.unique:
             self.total += weight
-        elif key not in self.weights:
+            return
+        if len(key) == 1:   # 家 counts: the credit code itself, not a tuple around it per enterprise
+            key = key[0]
+        if key not in self.weights:
             self.weights[key] = weight
 
     @property
@@ -142,9 +145,11 @@ class Count:
         if out.unique:
             out.total = sum((c.total for c in counts), 0)
             return out
+        weights = out.weights
         for c in counts:
             for key, weight in c.weights.items():
-                out.add(key, weight)
+                if key not in weights:
+                    weights[key] = weight
         return out
 
 
