@@ -127,6 +127,8 @@ def field_labels() -> dict[str, dict[str, str]]:
     def labels(defn: dict, prefix: str = "") -> dict[str, str]:
         out = {}
         for name, prop in defn.get("properties", {}).items():
+            if not isinstance(prop, dict):   # `true`: a field another branch describes
+                continue
             if prop.get("description"):
                 out[prefix + name] = short(prop["description"])
             ref = prop.get("$ref", "")
@@ -140,6 +142,9 @@ def field_labels() -> dict[str, dict[str, str]]:
     for t, d in _DEF_OF.items():
         result[t] = labels(defs[d])
     result["certificates"] = labels(defs["worker"]["properties"]["certificates"]["items"])
+    for name, d in defs.items():   # each observation kind's own fields (the first wording of a name wins)
+        if name.startswith("obs_"):
+            result["observations"] = labels(d) | result["observations"]
     return result
 
 

@@ -151,3 +151,16 @@ def test_a_document_not_saying_what_it_covers_may_be_the_system(book):
     native, rete, fl = three_ways(book, "MINE-6-FIRST-LESSON-SYSTEM", {"documents": [{**doc, "covers": []}]})
     assert native.status == "不符合"
     agree(native, rete, fl)
+
+
+def test_the_missing_fields_are_named_as_an_inspector_reads_them(book):
+    # the reason names each unwritten filter field by its Chinese label, the field name in brackets
+    records = {"workers": [{"id": "W2", "name": "乙", "in_unified_management": False}]}
+    native, rete, fl = three_ways(book, "GM-6-DISPATCHED-WORKERS", records)
+    assert "W2 缺少 用工形式（employment）" in native.reason
+    agree(native, rete, fl)
+    # an observation kind's own fields too: the workplace exit does not say whether it is clear
+    exit_ = {"id": "O1", "kind": "疏散出口", "place": "生产经营场所", "marked": True}
+    native, rete, fl = three_ways(book, "GM-7-EXITS-WORKPLACE", {"observations": [exit_]})
+    assert native.status == "证据不足" and "O1 缺少 是否保持畅通（clear）" in native.reason
+    agree(native, rete, fl)
