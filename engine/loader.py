@@ -393,6 +393,10 @@ def _fast_yaml(text: str):
         data = _yaml_rs.loads(text, parse_datetime=False)
     except Exception:   # any refusal: libyaml reads it again and words the message
         return None
+    except BaseException as exc:    # a Rust panic is a BaseException (pyo3's PanicException)
+        if type(exc).__name__ == "PanicException":
+            return None
+        raise
     if type(data) not in (dict, list) or _too_deep(data):
         return None
     return data

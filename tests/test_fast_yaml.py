@@ -121,3 +121,15 @@ def test_random_documents_read_alike(parts, rnd):
         at = rnd.randrange(len(text) + 1)
         text = text[:at] + rnd.choice([" # c", "\n# c\n", "\t", "\r", "\n\n", " "]) + text[at:]
     same(text)
+
+
+def test_a_panic_in_yaml_rs_leaves_the_file_to_libyaml(monkeypatch):
+    """pyo3 raises a Rust panic as PanicException, a BaseException: it must not escape as a traceback."""
+    class PanicException(BaseException):
+        pass
+
+    def panic(*a, **k):
+        raise PanicException("boom")
+    monkeypatch.setattr(loader._yaml_rs, "loads", panic)
+    assert parse_text("a: 1\nb: [x]\n", "x.yaml").data == {"a": 1, "b": ["x"]}
+    assert parse_text("a: 1\n", "x.yaml").data == {"a": 1}
