@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import fastjsonschema
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -69,3 +70,22 @@ def test_gate_agrees_with_jsonschema(path):
         assert ref == fast, f"jsonschema says {ref}, fastjsonschema says {fast}"
         checked += 1
     assert checked > 50
+
+
+def test_gate_builds_no_error_path_for_a_valid_file(monkeypatch):
+    """The gate runs on every evidence file: descending into the ~100 answers and records of a valid
+    one it must not word the path its error message would name (fastjsonschema's code did, with
+    `.format(**locals())` per item; validate._gate_only passes the prefix down instead)."""
+    import builtins
+    gate = fast_check("evidence")
+    data = load_file(REPO / "examples" / "enterprises" / "gm-steel-smelting.yaml").data
+    assert data["answers"] and any(data["records"].values())
+
+    def no_locals():
+        raise AssertionError("the gate built an error path for a valid file")
+    monkeypatch.setattr(builtins, "locals", no_locals)
+    gate(data)
+    bad = copy.deepcopy(data)
+    next(iter(bad["answers"].values()))["answer"] = "也许"
+    with pytest.raises(fastjsonschema.JsonSchemaException):      # still refused (its message comes from jsonschema)
+        gate(bad)
