@@ -89,3 +89,19 @@ def test_gate_builds_no_error_path_for_a_valid_file(monkeypatch):
     next(iter(bad["answers"].values()))["answer"] = "也许"
     with pytest.raises(fastjsonschema.JsonSchemaException):      # still refused (its message comes from jsonschema)
         gate(bad)
+
+
+def test_answer_dates_are_parsed_and_located():
+    """Answers without `at` are taken as given (the fast path of evidence.from_document); an `at`
+    is still read as a date, in any accepted spelling, and a bad one is refused with its line."""
+    from datetime import date
+
+    from yinhuan.errors import InputError
+    from yinhuan.evidence import from_text
+    head = "enterprise: {name: 某某公司, credit_code: 91371002MA3D5N7P1D, district: 环翠区, sector: 工贸}\nanswers:\n"
+    ev = from_text(head + "  A: {answer: 是}\n  B: {answer: 否, at: 2023年6月6日, by: 甲}\n  C: {answer: 是, at: null}\n")
+    assert ev.answers == {"A": {"answer": "是"}, "B": {"answer": "否", "at": date(2023, 6, 6), "by": "甲"},
+                          "C": {"answer": "是", "at": None}}
+    with pytest.raises(InputError) as bad:
+        from_text(head + "  A: {answer: 是}\n  B: {answer: 否, at: 2023-13-45}\n", "e.yaml")
+    assert bad.value.line == 4 and "e.yaml" in str(bad.value)
