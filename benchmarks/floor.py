@@ -462,6 +462,13 @@ def _is(value):
     return lambda v: v == value
 
 
+CRITERIA_SUBJECTS = ("判定标准", "重点检查事项")   # trainings/meetings.subject: the closed field rules read (topic is free text)
+
+
+def _in(values):
+    return lambda v: v in values
+
+
 def _has(*parts):
     return lambda v: _has_text(v, *parts)
 
@@ -472,12 +479,12 @@ def _covers(topic):
 
 def gm_learn_criteria_possible(m) -> bool:
     return _may(m, "chaired_by", _is("主要负责人")) and (
-        _has_text(m.get("kind"), "学习", "研究") or _may(m, "topic", _has("判定标准", "重点检查事项")))
+        _has_text(m.get("kind"), "学习", "研究") or _may(m, "subject", _in(CRITERIA_SUBJECTS)))
 
 
 def gm_learn_criteria(m) -> bool:
     return m.get("chaired_by") == "主要负责人" and (
-        _has_text(m.get("kind"), "学习", "研究") or _has_text(m.get("topic"), "判定标准", "重点检查事项"))
+        _has_text(m.get("kind"), "学习", "研究") or m.get("subject") in CRITERIA_SUBJECTS)
 
 
 gm_hazard_ledger = [(lambda h: h.get("basis") not in EMPTY or h.get("criterion") not in EMPTY, ("basis", "criterion")),
@@ -604,8 +611,9 @@ GONGMAO = {
     "GM-3-UNLICENSED-LIABILITY": unknown_filter(
         lambda m: exists("documents", m), kind_or_covers("无证人员招请责任制度", "谁招请无证人员谁负责任"),
         kind_or_covers_possible("无证人员招请责任制度", "谁招请无证人员谁负责任"), "documents"),
-    "GM-3-WARNING-EDUCATION": all_staff_attended(lambda t: _has_text(t.get("topic"), "警示教育"), GM_CAMPAIGN,
-                                                 due=ENFORCEMENT_END),
+    "GM-3-WARNING-EDUCATION": unknown_filter(
+        lambda m: all_staff_attended(m, GM_CAMPAIGN, due=ENFORCEMENT_END),
+        lambda t: t.get("subject") == "警示教育", lambda t: _may(t, "subject", _is("警示教育")), "trainings"),
     "GM-3-WELDING-EQUIPMENT-CHECKED": each(
         "equipment", where=_welding,
         require=[(lambda e: _on_or_after(e.get("checked_on"), GM_CAMPAIGN_FROM), ("checked_on",)),
@@ -625,8 +633,10 @@ GONGMAO = {
         lambda m: exists("inspections", m, within=GM_CAMPAIGN, by=ENFORCEMENT_END),
         lambda i: i.get("kind") == "外包外租排查" and i.get("led_by") == "主要负责人",
         lambda i: _may(i, "kind", _is("外包外租排查")) and _may(i, "led_by", _is("主要负责人")), "inspections")),
-    "GM-5-CRITERIA-TRAINING-ALL-STAFF": all_staff_attended(
-        lambda t: _has_text(t.get("topic"), "判定标准", "重点检查事项"), GM_CAMPAIGN, due=ENFORCEMENT_END),
+    "GM-5-CRITERIA-TRAINING-ALL-STAFF": unknown_filter(
+        lambda m: all_staff_attended(m, GM_CAMPAIGN, due=ENFORCEMENT_END),
+        lambda t: t.get("subject") in CRITERIA_SUBJECTS, lambda t: _may(t, "subject", _in(CRITERIA_SUBJECTS)),
+        "trainings"),
     "GM-5-TRAINING-ALL-STAFF": all_staff_attended(lambda t: True, YEAR, due=ENFORCEMENT_END),
     "GM-5-TRAINING-PLAN": exists("documents", kind_is("安全教育培训计划"), within=YEAR),
     "GM-5-TRAINING-RECORDS": each("trainings", where=lambda t: _on_or_after(t.get("date"), GM_CAMPAIGN_FROM),
@@ -695,12 +705,12 @@ def _principal_meeting(m, *kinds) -> bool:
 
 def mine_study_criteria_possible(m) -> bool:
     return _may(m, "chaired_by", _is("主要负责人")) and _has_text(m.get("kind"), "学习", "研究") and (
-        _has_text(m.get("kind"), "判定标准") or _may(m, "topic", _has("判定标准")))
+        _has_text(m.get("kind"), "判定标准") or _may(m, "subject", _is("判定标准")))
 
 
 def mine_study_criteria(m) -> bool:
     return _principal_meeting(m, "学习", "研究") and (
-        _has_text(m.get("kind"), "判定标准") or _has_text(m.get("topic"), "判定标准"))
+        _has_text(m.get("kind"), "判定标准") or m.get("subject") == "判定标准")
 
 
 def mine_closed_loop(h) -> bool:
@@ -769,10 +779,9 @@ MINE = {
     "MINE-3-SPECIAL-POSTS-HOLD-CERTIFICATES": uncertified_special_posts,
     "MINE-3-WHO-HIRES-RESPONSIBLE": unknown_filter(
         lambda m: exists("documents", m),
-        lambda d: d.get("kind") == "无证人员招请责任制度" or _has_text(d.get("title"), "谁招请无证人员")
-        or _contains(d.get("covers"), "谁招请无证人员，谁负责任"),
-        lambda d: d.get("kind") == "无证人员招请责任制度" or _may(d, "title", _has("谁招请无证人员"))
-        or _may(d, "covers", _covers("谁招请无证人员，谁负责任")), "documents"),
+        lambda d: d.get("kind") == "无证人员招请责任制度" or _contains(d.get("covers"), "谁招请无证人员，谁负责任"),
+        lambda d: d.get("kind") == "无证人员招请责任制度" or _may(d, "covers", _covers("谁招请无证人员，谁负责任")),
+        "documents"),
     "MINE-4-CONTRACTOR-IN-SYSTEM": only_if_contractors(each(
         "contractors", [(lambda c: c.get("in_management_system") is True, ("in_management_system",)),
                         (lambda c: _on_or_after(c.get("last_checked_on"), MINE_CONTRACTOR_CHECKED_SINCE),
@@ -784,8 +793,8 @@ MINE = {
         lambda i: _may(i, "kind", _has("外包")) and _may(i, "led_by", _is("主要负责人")), "inspections")),
     "MINE-5-CRITERIA-TRAINING-ALL-STAFF": unknown_filter(
         lambda m: all_staff_attended(m, MINE_CAMPAIGN, due=ENFORCEMENT_END),
-        lambda t: _has_text(t.get("topic"), "判定标准", "重点检查事项") and t.get("organized_by") == "主要负责人",
-        lambda t: _has_text(t.get("topic"), "判定标准", "重点检查事项") and _may(t, "organized_by", _is("主要负责人")),
+        lambda t: t.get("subject") in CRITERIA_SUBJECTS and t.get("organized_by") == "主要负责人",
+        lambda t: _may(t, "subject", _in(CRITERIA_SUBJECTS)) and _may(t, "organized_by", _is("主要负责人")),
         "trainings"),
     "MINE-5-TRAINING-PLAN": exists("documents", lambda d: _has_text(d.get("kind"), "培训计划"), within=YEAR),
     "MINE-5-TRAINING-RECORDED": each(

@@ -122,7 +122,7 @@ def test_coverage_by_a_training_without_its_organiser(book):
     # counted, W1 is not (不符合 on 2023-12-31, past the 11-30 due date) → 证据不足 citing T1
     records = {"workers": [{"id": "W1", "name": "甲"}],
                "trainings": [{"id": "T1", "date": "2023-06-15", "topic": "金属非金属矿山重大事故隐患判定标准",
-                              "attendees": ["W1"]}]}
+                              "subject": "判定标准", "attendees": ["W1"]}]}
     native, rete, fl = three_ways(book, "MINE-5-CRITERIA-TRAINING-ALL-STAFF", records)
     assert native.status == "证据不足" and list(native.evidence_ids) == ["T1"]
     agree(native, rete, fl)
@@ -163,4 +163,40 @@ def test_the_missing_fields_are_named_as_an_inspector_reads_them(book):
     exit_ = {"id": "O1", "kind": "疏散出口", "place": "生产经营场所", "marked": True}
     native, rete, fl = three_ways(book, "GM-7-EXITS-WORKPLACE", {"observations": [exit_]})
     assert native.status == "证据不足" and "O1 缺少 是否保持畅通（clear）" in native.reason
+    agree(native, rete, fl)
+
+
+def test_a_training_titled_but_without_its_subject_is_unknown_not_absent(book):
+    # topic is free text no rule reads: a training titled 判定标准 but with no closed `subject` may be the
+    # criteria training (证据不足 naming it), and one whose subject is written otherwise is not (不符合)
+    workers = [{"id": "W1", "name": "甲"}]
+    titled = {"workers": workers, "trainings": [{"id": "T1", "date": "2023-06-15",
+                                                 "topic": "2023年重大事故隐患判定标准专题培训", "attendees": ["W1"]}]}
+    for rule_id in ("GM-5-CRITERIA-TRAINING-ALL-STAFF", "GM-3-WARNING-EDUCATION"):
+        native, rete, fl = three_ways(book, rule_id, titled)
+        assert native.status == "证据不足" and list(native.evidence_ids) == ["T1"], rule_id
+        assert "主题类别" in native.reason, native.reason
+        agree(native, rete, fl)
+    other = {"workers": workers, "trainings": [{**titled["trainings"][0], "subject": "消防安全"}]}
+    native, rete, fl = three_ways(book, "GM-5-CRITERIA-TRAINING-ALL-STAFF", other)
+    assert native.status == "不符合"
+    agree(native, rete, fl)
+    named = {"workers": workers, "trainings": [{**titled["trainings"][0], "subject": "判定标准"}]}
+    native, rete, fl = three_ways(book, "GM-5-CRITERIA-TRAINING-ALL-STAFF", named)
+    assert native.status == "符合"
+    agree(native, rete, fl)
+
+
+def test_a_meeting_or_document_title_decides_nothing(book):
+    # a study meeting of another kind, titled 判定标准 but without subject: unknown; a document titled
+    # 谁招请无证人员 that neither is the system nor says it covers it: not the system
+    meeting = {"meetings": [{"id": "M1", "kind": "其他", "date": "2023-05-22", "chaired_by": "主要负责人",
+                             "topic": "学习重大事故隐患判定标准"}]}
+    native, rete, fl = three_ways(book, "GM-1-LEARN-CRITERIA", meeting)
+    assert native.status == "证据不足" and list(native.evidence_ids) == ["M1"]
+    agree(native, rete, fl)
+    doc = {"documents": [{"id": "D1", "kind": "特种作业人员管理制度", "title": "谁招请无证人员谁负责任的规定",
+                          "covers": ["持证上岗"]}]}
+    native, rete, fl = three_ways(book, "MINE-3-WHO-HIRES-RESPONSIBLE", doc)
+    assert native.status == "不符合"
     agree(native, rete, fl)

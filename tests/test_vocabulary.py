@@ -183,3 +183,20 @@ examples: []
     r = CliRunner().invoke(main, ["rules", "lint", str(rdir), str(cdir)])
     assert r.exit_code == 2, r.output
     assert "fx.yaml:12" in r.output and "正则“电焊设备”不匹配设备类别词表中的任何值" in r.output
+
+
+def test_training_subject_is_closed_and_topic_free(tmp_path):
+    # the rules compare trainings.subject (published, aliases) and never the free-text topic
+    from yinhuan import creditcode
+    assert {"判定标准", "重点检查事项", "警示教育"} <= set(allowed_values()["trainings.subject"]["values"])
+    assert "判定标准" in allowed_values()["meetings.subject"]["values"]
+    base = _evidence("kind: 重大事故隐患排查").replace("91371002MA3C009900", creditcode.make("91371002MA3C00990"))
+    text = base + "  trainings:\n    - {id: T1, date: 2023-06-15, topic: 随便写的题目, subject: 事故警示教育}\n"
+    assert from_text(text, "ent.yaml").facts["trainings"][0]["subject"] == "警示教育"
+    p = tmp_path / "ent.yaml"
+    p.write_text(base + "  trainings:\n    - {id: T1, date: 2023-06-15, topic: 培训, subject: 判定标注}\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", "--checklist", "gongmao-2023", str(p)])
+    assert r.exit_code == 2, r.output
+    assert "判定标注" in r.output and "是否指“判定标准”" in r.output
+    for rule in shipped_rulebook().rules.values():
+        assert "'topic'" not in repr(rule.check) and "'title'" not in repr(rule.check), rule.id

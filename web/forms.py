@@ -70,7 +70,7 @@ def _suggestions(desc: str) -> list[str]:
 
 # column names for fields the schema describes only by example ("如 …") or not at all
 NAME_LABELS = {"id": "编号", "date": "日期", "kind": "类别", "note": "说明", "name": "姓名/名称", "title": "标题",
-               "topic": "主题", "location": "位置", "role": "岗位", "type": "类别", "operation": "作业",
+               "topic": "主题", "subject": "主题类别", "location": "位置", "role": "岗位", "type": "类别", "operation": "作业",
                "number": "证号", "regime": "适用其他规定", "attendees": "参加人员", "participants": "参加人员",
                "leader": "带队人", "plan": "预案", "via": "方式", "chaired_by": "主持人岗位", "organized_by": "组织者岗位",
                "approved_by": "审批人", "work_end": "作业结束时间", "employment": "用工形式", "valid_from": "有效期起",
