@@ -158,6 +158,9 @@ def exists(fact, match, within=None, by=None):
             return PASS, ok
         if by is not None and as_of < by:
             return NOT_DUE, NONE
+        undated = [r["id"] for r in found if r.get("date") is None]   # may be inside: not known
+        if undated:
+            return INSUFFICIENT, undated
         return FAIL, [r["id"] for r in found]
     return check
 

@@ -200,3 +200,22 @@ def test_a_meeting_or_document_title_decides_nothing(book):
     native, rete, fl = three_ways(book, "MINE-3-WHO-HIRES-RESPONSIBLE", doc)
     assert native.status == "不符合"
     agree(native, rete, fl)
+
+
+def test_an_undated_record_in_a_dated_check_is_unknown_not_late(book):
+    # GM-1-CAMPAIGN-PLAN: a plan on file without a date may be dated in time: 证据不足 naming it and
+    # its 日期 (it said 不符合 "未注明日期"); a dated plan in time decides alone; a late one with no
+    # undated one is 不符合
+    undated = {"documents": [{"id": "D1", "kind": "排查整治方案"}]}
+    native, rete, fl = three_ways(book, "GM-1-CAMPAIGN-PLAN", undated)
+    assert native.status == "证据不足" and list(native.evidence_ids) == ["D1"]
+    assert "D1 缺少日期" in native.reason and native.details["undetermined"] == {"D1": ["日期"]}
+    agree(native, rete, fl)
+    in_time = {"documents": [*undated["documents"], {"id": "D2", "kind": "排查整治方案", "date": "2023-05-26"}]}
+    native, rete, fl = three_ways(book, "GM-1-CAMPAIGN-PLAN", in_time)
+    assert native.status == "符合"
+    agree(native, rete, fl)
+    late = {"documents": [{"id": "D2", "kind": "排查整治方案", "date": "2023-12-20"}]}
+    native, rete, fl = three_ways(book, "GM-1-CAMPAIGN-PLAN", late)
+    assert native.status == "不符合"
+    agree(native, rete, fl)

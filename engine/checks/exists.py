@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ..dates import chinese_form
-from ..findings import FAIL, NOT_DUE, PASS, ids_text
+from ..findings import FAIL, INSUFFICIENT, NOT_DUE, PASS, ids_text
 from .context import section_check
 
 
@@ -56,12 +56,29 @@ def prepare(rule, plan):
         inside = set(ids)
         late = [f["id"] for f in matched if f["id"] not in inside and f.get(date_key) is not None]
         undated = [f["id"] for f in matched if f["id"] not in inside and f.get(date_key) is None]
+        if undated and len(ids) + len(undated) >= need:
+            # absent is not false: an undated record may be dated inside the window, so the verdict
+            # would change if it were counted (docs/rules.md, 缺失不等于否定)
+            return INSUFFICIENT, (_undated, what, undated, date_key), undated, (_undated_details, undated, date_key)
         return FAIL, (_short, what, need, ids, absent, late, undated), ids + late + undated, None
     return decide
 
 
 def _found(what, ids):
     return f"有{what}：{ids_text(ids)}"
+
+
+def _date_label(date_key) -> str:
+    return "日期" if date_key == "date" else f"日期（{date_key}）"
+
+
+def _undated(what, undated, date_key):
+    return (f"{ids_text(undated)} 缺少{_date_label(date_key)}，不能确定是否在要求的时间内（计入时结论为符合，"
+            f"不计入时为不符合），无法判定{what}。请在记录上写明日期")
+
+
+def _undated_details(undated, date_key) -> dict:
+    return {"undetermined": {rid: [_date_label(date_key)] for rid in undated}}
 
 
 def _short(what, need, ids, absent, late, undated):
