@@ -13,6 +13,7 @@ import yaml
 from yinhuan import catalogue as cat
 from yinhuan import ledger_out  # noqa: F401  (imported before any monkeypatching of the catalogue)
 from yinhuan import creditcode
+from yinhuan.key_enterprise import key_enterprise
 from yinhuan.errors import InputError
 from yinhuan.evidence import from_data, load_evidence
 from yinhuan.rulebook import load_rulebook
@@ -227,3 +228,16 @@ def test_examples_agree_on_rete(book):
         native = Runner(book, book.checklist(cid), "native").run(ev).findings
         rete = Runner(book, book.checklist(cid), "rete").run(ev).findings
         assert [(f.rule, f.status, f.reason) for f in native] == [(f.rule, f.status, f.reason) for f in rete], p.name
+
+
+def test_examples_write_the_facts_they_mean(book):
+    # each example states its profile facts (有限空间中毒 flag, 分类分级, 液氨/粉尘 size), a roster and the
+    # devices it means: the only 证据不足 left are the questions an inspector answers on site, and
+    # every example's 重点企业 status is determined
+    for p in EXAMPLES:
+        ev = load_evidence(p)
+        cid = "mine-criteria-2022" if ev.profile["sector"] == "非煤矿山" else "gongmao-criteria-2023"
+        result = Runner(book, book.checklist(cid)).run(ev)
+        gaps = [(f.rule, f.reason) for f in result.findings if f.status == "证据不足" and "待检查人员判断" not in f.reason]
+        assert gaps == [], p.name
+        assert key_enterprise(ev.profile).key is not None, p.name
