@@ -281,6 +281,8 @@ class TestCoverage:
     def test_gap_names_member(self, book):
         f = status(book, self.roster(["w1"]), "FX-COVER")
         assert f.status == "不符合" and f.details["missing"] == ["w2"]
+        # counted in people, not "人/项": 从业人员共 2 人，1 人未参加…
+        assert f.reason.startswith("从业人员共 2 人，1 人未参加判定标准培训：w2"), f.reason
 
     def test_empty_roster_not_applicable_and_absent_insufficient(self, book):
         ev = {"records": {"workers": [], "trainings": []}}

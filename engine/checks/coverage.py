@@ -20,6 +20,7 @@ def prepare(rule, plan):
     c = rule.check
     what = c["what"]
     requirement = c.get("requirement", "被覆盖")
+    unit = c.get("unit", "人")   # the counting word: 从业人员共 6 人，尚有 2 人未参加
     sections = [section_check(c[side]["fact"], what) for side in ("of", "by")]
     of_key, by_key = c["of"]["key"], c["by"]["key"]
     nobody = (NA, f"无需覆盖的{what}", (), None)
@@ -57,11 +58,11 @@ def prepare(rule, plan):
         missing = [m for m in members if m not in covered]
         details = (_details, len(members), len(covered), missing)
         if missing and due is not None and as_of < due:
-            return NOT_DUE, (_not_yet, what, requirement, len(members), missing, due), used, details
+            return NOT_DUE, (_not_yet, what, requirement, unit, len(members), missing, due), used, details
         if missing:
             member_ids = [members[m]["id"] for m in missing if "id" in members[m]]
-            return FAIL, (_uncovered, what, requirement, len(members), missing), used + member_ids, details
-        return PASS, (_covered, what, requirement, len(members)), used, details
+            return FAIL, (_uncovered, what, requirement, unit, len(members), missing), used + member_ids, details
+        return PASS, (_covered, what, requirement, unit, len(members)), used, details
     return decide
 
 
@@ -69,14 +70,14 @@ def _details(members, covered, missing):
     return {"members": members, "covered": covered, "missing": sorted(missing, key=str)}
 
 
-def _uncovered(what, requirement, members, missing):
-    return f"{what}共 {members} 人/项，{len(missing)} 未{requirement}：{ids_text(missing)}"
+def _uncovered(what, requirement, unit, members, missing):
+    return f"{what}共 {members} {unit}，{len(missing)} {unit}未{requirement}：{ids_text(missing)}"
 
 
-def _not_yet(what, requirement, members, missing, due):
-    return (f"{what}共 {members} 人/项，尚有 {len(missing)} 未{requirement}：{ids_text(missing)}；"
+def _not_yet(what, requirement, unit, members, missing, due):
+    return (f"{what}共 {members} {unit}，尚有 {len(missing)} {unit}未{requirement}：{ids_text(missing)}；"
             f"期限 {chinese_form(due)} 未到")
 
 
-def _covered(what, requirement, members):
-    return f"{what}共 {members} 人/项，均已{requirement}"
+def _covered(what, requirement, unit, members):
+    return f"{what}共 {members} {unit}，均已{requirement}"
