@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from yinhuan.errors import InputError
 
-from . import events, models
+from . import events, models, webstate
 
 ROLE_NAMES = {"inspector": "检查员", "admin": "管理员", "viewer": "只读"}
 _N, _R, _P = 2 ** 14, 8, 1
@@ -67,6 +67,7 @@ def set_password(s: Session, actor: str, username: str, password: str) -> None:
     u = get_user(s, username)
     u.password_hash = hash_password(password)
     events.record(s, actor, "user.password", "user", u.id, {"username": username, "by": actor}, row=u)
+    webstate.end_sessions(s, username, "密码已更改")
 
 
 def change_password(s: Session, username: str, old: str, new: str) -> None:
@@ -91,6 +92,8 @@ def set_disabled(s: Session, actor: str, username: str, disabled: bool) -> model
     u.disabled_at = events.now() if disabled else None
     events.record(s, actor, "user.disable" if disabled else "user.enable", "user", u.id, {"username": username},
                   row=u)
+    if disabled:
+        webstate.end_sessions(s, username, "账号已停用")
     return u
 
 

@@ -13,6 +13,7 @@ and a session cookie signed by one is accepted by the others.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
@@ -72,6 +73,17 @@ class AccessRefusal(Base):
     path: Mapped[str] = mapped_column(Text)
     endpoint: Mapped[str] = mapped_column(String(64))
     why: Mapped[str] = mapped_column(Text)
+
+
+class WebSession(Base):
+    """One signed-in session: the cookie carries a random id, the store its SHA-256. A session is
+    alive while it is not ended and younger than the app's lifetime; every request checks it."""
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    ended_why: Mapped[str] = mapped_column(Text, default="")
 
 
 class WebSetting(Base):
@@ -189,6 +201,59 @@ def login_failed(store: Store, keys, window: float, at: datetime | None = None) 
 def login_succeeded(store: Store, keys) -> None:
     with store.session() as s:
         s.execute(delete(LoginFailure).where(LoginFailure.key.in_(list(keys))))
+
+
+# ---- sessions ----------------------------------------------------------------------------------
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(store: Store, username: str, lifetime: float, at: datetime | None = None) -> str:
+    """A new session for `username`; returns the random id the cookie carries. Sessions ended or
+    past their lifetime a day ago are dropped here (their cookies are refused either way)."""
+    at = at or now()
+    token = secrets.token_urlsafe(32)
+    with store.session() as s:
+        s.execute(delete(WebSession).where(WebSession.created_at < at - timedelta(seconds=lifetime + 86400)))
+        s.execute(delete(WebSession).where(WebSession.ended_at < at - timedelta(days=1)))
+        s.add(WebSession(id_hash=_hash(token), username=username, created_at=at, ended_at=None, ended_why=""))
+    return token
+
+
+def session_alive(store: Store, token: str | None, username: str, lifetime: float,
+                  at: datetime | None = None) -> bool:
+    """True when the cookie's session id is a session of `username` that was not ended and is younger
+    than `lifetime` seconds."""
+    if not token:
+        return False
+    at = at or now()
+    with store.session() as s:
+        row = s.get(WebSession, _hash(token))
+        return (row is not None and row.username == username and row.ended_at is None
+                and row.created_at > at - timedelta(seconds=lifetime))
+
+
+def end_session(store: Store, token: str | None, why: str) -> None:
+    """End one session (signing out): its cookie, copied or not, is refused from now on."""
+    if token:
+        with store.session() as s:
+            s.execute(update(WebSession).where(WebSession.id_hash == _hash(token), WebSession.ended_at.is_(None))
+                      .values(ended_at=now(), ended_why=why))
+
+
+def end_sessions(s, username: str, why: str) -> int:
+    """End every session of `username`, inside the caller's transaction `s` (the account change that
+    ends them: a new password, disabled, another role or district). Returns how many were alive."""
+    return s.execute(update(WebSession).where(WebSession.username == username, WebSession.ended_at.is_(None))
+                     .values(ended_at=now(), ended_why=why)).rowcount
+
+
+def sessions_of(store: Store, username: str) -> list[dict]:
+    with store.session() as s:
+        return [{"created_at": r.created_at, "ended_at": r.ended_at, "ended_why": r.ended_why}
+                for r in s.scalars(select(WebSession).where(WebSession.username == username)
+                                   .order_by(WebSession.created_at))]
 
 
 # ---- refusals ----------------------------------------------------------------------------------

@@ -838,3 +838,59 @@ def test_a_hazard_count_links_to_each_hazard_in_the_store(app):
     assert len(ids) == ex["value"] == len(ex["items"]) > 0
     for hid, it in zip(ids, ex["items"]):
         assert it.label.split("：", 1)[1] in viewer.get(f"/hazards/{hid}").get_data(as_text=True)
+
+
+# ---- server-side sessions ----------------------------------------------------------------------
+
+def _copy(app, b: Browser) -> Browser:
+    """Another client carrying the same session cookie (a copied or stolen cookie)."""
+    other = Browser(app)
+    other.c.set_cookie("yinhuan_session", b.c.get_cookie("yinhuan_session").value)
+    other.token = b.token
+    return other
+
+
+def test_a_copied_cookie_is_refused_after_sign_out(app):
+    from yinhuan.store import webstate
+    b = Browser(app, "huancui")
+    thief = _copy(app, b)
+    assert thief.get("/enterprises").status_code == 200          # the copy works while the session lives
+    assert b.post("/logout").status_code == 302
+    assert b.get("/enterprises").status_code == 302
+    r = thief.get("/enterprises")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    assert thief.post(f"/enterprises/{HUANCUI_ENT}/inspections",
+                      {"checklist": "gongmao-2023", "mode": "部门检查"}).status_code in (400, 403)
+    ended = webstate.sessions_of(app.extensions["yinhuan"]["store"], "huancui")
+    assert [x["ended_why"] for x in ended] == ["已退出登录"]
+    assert Browser(app, "huancui").get("/enterprises").status_code == 200     # signing in again works
+
+
+def test_account_changes_end_copied_sessions_server_side(app):
+    from yinhuan.store import webstate
+    store = app.extensions["yinhuan"]["store"]
+    admin = Browser(app, "admin")
+    b = Browser(app, "huancui")
+    thief = _copy(app, b)
+    assert b.post("/account/password", {"old_password": "yinhuan-demo", "new_password": "new-secret-1",
+                                        "new_password2": "new-secret-1"}).status_code == 302
+    assert b.get("/enterprises").status_code == 200        # the one that changed it goes on (a new id)
+    assert thief.get("/enterprises").status_code == 302    # the copy of the old cookie is refused
+    assert _copy(app, b).get("/enterprises").status_code == 200
+    assert admin.post("/admin/users/huancui/disable", {"disabled": "1"}).status_code == 302
+    assert admin.post("/admin/users/huancui/disable", {"disabled": "0"}).status_code == 302
+    assert b.get("/enterprises").status_code == 302         # disabling ended it; enabling does not revive it
+    whys = [x["ended_why"] for x in webstate.sessions_of(store, "huancui")]
+    assert whys == ["密码已更改", "账号已停用"] and all(x["ended_at"] for x in webstate.sessions_of(store, "huancui"))
+
+
+def test_a_session_past_its_lifetime_is_refused_by_the_store(app):
+    from datetime import timedelta
+    from yinhuan.store import webstate
+    store = app.extensions["yinhuan"]["store"]
+    token = webstate.start_session(store, "huancui", 3600)
+    assert webstate.session_alive(store, token, "huancui", 3600)
+    assert not webstate.session_alive(store, token, "wendeng", 3600)        # another account's name
+    assert not webstate.session_alive(store, token, "huancui", 3600, at=webstate.now() + timedelta(hours=2))
+    assert not webstate.session_alive(store, "made-up", "huancui", 3600)
+    assert not webstate.session_alive(store, None, "huancui", 3600)

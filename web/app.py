@@ -83,17 +83,20 @@ def _errors(app: Flask) -> None:
 
 
 def _routes(app: Flask, ctx: dict) -> None:
+    from yinhuan.store import webstate
     accounts: data_mod.Accounts = ctx["accounts"]
     ents: data_mod.Enterprises = ctx["enterprises"]
     insps: data_mod.Inspections = ctx["inspections"]
     store = ctx["store"]
+    lifetime = app.permanent_session_lifetime.total_seconds()
 
     @app.before_request
     def _gate():
         g.user = accounts.get(session.get("user"))
-        if g.user is not None and (g.user.disabled or session.get("mark") != g.user.session_mark):
-            log.info("session of %s ended (account disabled or password changed)", g.user.username)
-            g.user = None        # the account was disabled, or its password changed since this sign-in
+        if g.user is not None and (g.user.disabled or not webstate.session_alive(
+                store, session.get("sid"), g.user.username, lifetime)):
+            log.info("session of %s refused (signed out, expired, or ended by an account change)", g.user.username)
+            g.user = None        # signed out, or ended by an account change, or past its lifetime
         if session.get("user") and g.user is None:
             session.clear()
         if "csrf" not in session:
@@ -157,7 +160,7 @@ def _routes(app: Flask, ctx: dict) -> None:
                 ctx["limiter"].succeeded(*keys)
                 session.clear()
                 session["user"] = user.username
-                session["mark"] = user.session_mark
+                session["sid"] = webstate.start_session(store, user.username, lifetime)
                 session["csrf"] = new_csrf_token()
                 session.permanent = True
                 log.info("login %s", user.username)
@@ -170,6 +173,8 @@ def _routes(app: Flask, ctx: dict) -> None:
 
     @app.post("/logout")
     def logout():
+        """Sign out: the session ends in the store, so a copy of its cookie is refused too."""
+        webstate.end_session(store, session.get("sid"), "已退出登录")
         session.clear()
         return redirect(url_for("login"))
 
@@ -187,7 +192,8 @@ def _routes(app: Flask, ctx: dict) -> None:
             accounts.change_own_password(g.user.username, request.form.get("old_password", ""), new)
         except InputError as exc:
             return render_template("account.html", error=exc.message), 400
-        session["mark"] = accounts.get(g.user.username).session_mark     # this session stays signed in
+        # every session of the account ended with the change; this one goes on under a new id
+        session["sid"] = webstate.start_session(store, g.user.username, lifetime)
         log.info("password changed by %s", g.user.username)
         flash("密码已修改；在其他地方登录的会话已结束")
         return redirect(url_for("account"))

@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,13 +28,6 @@ class User:
     password_hash: str = ""
     disabled: bool = False
 
-    @property
-    def session_mark(self) -> str:
-        """Kept in the session cookie at sign-in: a new password (or a disabled account) no longer
-        matches it, so every session signed in before the change ends."""
-        if self.disabled or not self.password_hash:
-            return ""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
 
 class Accounts:
