@@ -601,11 +601,12 @@ def test_hazard_lifecycle_through_the_store(app):
 
 def test_serve_binds_loopback_unless_told_and_refuses_a_missing_store(tmp_path, monkeypatch):
     from click.testing import CliRunner
-    import werkzeug.serving
+    import waitress
     from yinhuan.cli import main
     seen = {}
-    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda host, port, app, **kw: seen.update(
-        host=host, port=port, debugger=kw.get("use_debugger")))
+    # the production server (waitress), never Werkzeug's development server with its debugger
+    monkeypatch.setattr(waitress, "serve", lambda app, host, port, **kw: seen.update(
+        host=host, port=port, debugger=getattr(app, "debug", None)))
     db = str(tmp_path / "demo.db")
     res = CliRunner().invoke(main, ["serve", "--demo", "--db", db])
     assert res.exit_code == 0, res.output

@@ -59,5 +59,8 @@ def serve(db, host, port, demo):
     if not accounts.all():
         click.echo("尚无账号：用 yinhuan users add 创建，或加 --demo 创建演示账号", err=True)
     click.echo(f"网页版：http://{host}:{port}/  （Ctrl+C 停止）")
-    from werkzeug.serving import run_simple
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    # waitress, not Werkzeug's development server: a multi-threaded production WSGI server in pure
+    # Python (nothing to compile on a bureau's Windows laptop or intranet server), no debugger, no
+    # "do not use in production" banner in English on the clerk's console
+    import waitress
+    waitress.serve(app, host=host, port=port, threads=8, ident="yinhuan", _quiet=True)
