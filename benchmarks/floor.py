@@ -332,20 +332,36 @@ def permit_approved_guarded(kinds):
                          (lambda p: p.get("measures_checked") is True, ("measures_checked",))])
 
 
-def _cert_valid(c, day) -> bool:
-    # Plain meaning: valid from valid_from (optional: no start date does not make it invalid)
-    # through valid_until, both days included (the engine compares a date with a date-time by
-    # the day, so both agree).
-    vf, vu = c.get("valid_from"), c.get("valid_until")
-    return vu is not None and (vf is None or vf <= day) and day <= vu
+def _cert_valid(c, day, op, maybe=False) -> bool:
+    # Plain meaning: a certificate for the worker's own operation, valid from valid_from (optional:
+    # no start date does not make it invalid) through valid_until, both days included (the engine
+    # compares a date with a date-time by the day, so both agree). With maybe, an operation or
+    # valid_until the certificate does not write may hold (docs/rules.md, Filters: joined records).
+    vf = c.get("valid_from")
+    if maybe:
+        return (_unwritten(c, "operation") or c["operation"] == op) and (vf is None or vf <= day) and \
+            (_unwritten(c, "valid_until") or c["valid_until"] is not None and day <= c["valid_until"])
+    vu = c.get("valid_until")
+    return c.get("operation") == op and vu is not None and (vf is None or vf <= day) and day <= vu
 
 
-def _certificates_by_operation(ev) -> dict:
-    """{(worker id, operation): [certificates]}: a certificate counts only for its own operation."""
+def _unwritten(rec, key) -> bool:
+    return key not in rec
+
+
+def _certificates_by_worker(ev) -> dict:
     certs = {}
     for c in ev.facts.get("certificates", NONE):
-        certs.setdefault((c["worker"], c.get("operation")), []).append(c)
+        certs.setdefault(c["worker"], []).append(c)
     return certs
+
+
+def _none_three_valued(surely_bad, maybe_bad):
+    """A none check whose pattern joins records that may leave a field unwritten: the surely
+    matching records fail it; else records that possibly match make it 证据不足."""
+    if surely_bad:
+        return FAIL, surely_bad
+    return (INSUFFICIENT, maybe_bad) if maybe_bad else (PASS, NONE)
 
 
 def special_ops_certified(ev, as_of):
@@ -356,18 +372,23 @@ def special_ops_certified(ev, as_of):
         return NO_SECTION
     special = {w["id"]: w["special_operation"] for w in ev.facts.get("workers", NONE)
                if w.get("special_operation") not in EMPTY}
-    certs = _certificates_by_operation(ev)
-    bad = []
+    certs = _certificates_by_worker(ev)
+    surely, maybe = [], []
     for p in permits:
         names = p.get("workers")
         if not names or special.keys().isdisjoint(names):
             continue
         start = p.get("work_start")
         day = start.date() if start is not None else None
-        if any(w in special and not (day and any(_cert_valid(c, day) for c in certs.get((w, special[w]), NONE)))
-               for w in names):
-            bad.append(p["id"])
-    return (FAIL, bad) if bad else (PASS, NONE)
+
+        def uncovered(w, possibly):
+            return w in special and not (day and any(_cert_valid(c, day, special[w], possibly)
+                                                     for c in certs.get(w, NONE)))
+        if any(uncovered(w, True) for w in names):
+            surely.append(p["id"])
+        elif any(uncovered(w, False) for w in names):
+            maybe.append(p["id"])
+    return _none_three_valued(surely, maybe)
 
 
 def uncertified_special_posts(ev, as_of):
@@ -375,10 +396,18 @@ def uncertified_special_posts(ev, as_of):
     workers = ev.facts.get("workers")
     if workers is None:
         return NO_SECTION
-    certs = _certificates_by_operation(ev)
-    bad = [w["id"] for w in workers
-           if w.get("special_operation") not in EMPTY and (w["id"], w["special_operation"]) not in certs]
-    return (FAIL, bad) if bad else (PASS, NONE)
+    certs = _certificates_by_worker(ev)
+    surely, maybe = [], []
+    for w in workers:
+        op = w.get("special_operation")
+        if op in EMPTY:
+            continue
+        mine = certs.get(w["id"], NONE)
+        if not any(_unwritten(c, "operation") or c["operation"] == op for c in mine):
+            surely.append(w["id"])
+        elif not any(c.get("operation") == op for c in mine):
+            maybe.append(w["id"])
+    return _none_three_valued(surely, maybe)
 
 
 def _five_set(key):
@@ -512,17 +541,27 @@ def gm_dual_prevention(ev, as_of):
     return (PASS, found) if found else (FAIL, NONE)
 
 
-def gm_morning_meeting_systems(morning):
+def gm_morning_meeting_systems(morning, morning_may):
+    """The 晨会 system on file, with the other two systems beside it. A document that does not say
+    what it covers may be any of the three (the nested patterns are read three-valued too): if
+    counting such documents changes the verdict, 证据不足 citing the 晨会 candidates."""
+    first_may = kind_or_covers_possible("开工第一课制度", "开工第一课")
+    warn_may = kind_or_covers_possible("事故警示教育制度", "事故警示教育")
+
     def check(ev, as_of):
         docs = ev.facts.get("documents")
         if docs is None:
             return NO_SECTION
-        if not (any(FIRST_LESSON(d) for d in docs) and any(WARNING_EDUCATION(d) for d in docs)):
-            return FAIL, NONE
-        found = [d["id"] for d in docs if morning(d)]
-        return (PASS, found) if found else (FAIL, NONE)
+        sure = [d["id"] for d in docs if morning(d)] \
+            if any(FIRST_LESSON(d) for d in docs) and any(WARNING_EDUCATION(d) for d in docs) else []
+        wide = [d["id"] for d in docs if morning(d) or morning_may(d)] \
+            if any(FIRST_LESSON(d) or first_may(d) for d in docs) and \
+            any(WARNING_EDUCATION(d) or warn_may(d) for d in docs) else []
+        v = (PASS, sure) if sure else (FAIL, NONE)
+        if len(wide) == len(sure) or (PASS if wide else FAIL) == v[0]:
+            return v
+        return INSUFFICIENT, [i for i in wide if i not in sure]
     return check
-
 
 
 def _exit(place):
@@ -653,8 +692,8 @@ GONGMAO = {
         lambda w: w.get("employment") in DISPATCHED, lambda w: _may(w, "employment", lambda v: v in DISPATCHED),
         "workers"),
     "GM-6-DUAL-PREVENTION": gm_dual_prevention,
-    "GM-6-MORNING-MEETING-SYSTEMS": unknown_filter(gm_morning_meeting_systems, MORNING_MEETING,
-                                                   kind_or_covers_possible("晨会制度", "晨会"), "documents"),
+    "GM-6-MORNING-MEETING-SYSTEMS": gm_morning_meeting_systems(MORNING_MEETING,
+                                                               kind_or_covers_possible("晨会制度", "晨会")),
     "GM-6-REPORT-BOARD": exists("observations", kind_is("有奖举报公告牌")),
     "GM-6-SAFETY-DIAGNOSIS": every("documents", kind_is("诊断报告"), YEAR, 12),
     "GM-6-THIRD-PARTY-DIAGNOSIS": only_if(

@@ -314,19 +314,40 @@ def _lit(v: Any) -> str:
 
 # ---- three-valued filters ----------------------------------------------------------------------
 
-def possible(node: Any, always: frozenset = frozenset()) -> Any:
+def possible(node: Any, always: frozenset = frozenset(), joined: dict | None = None) -> Any:
     """The NNF condition `node` with every comparison on the current record's own field widened
     to "holds, or that field is not written" — the records that could match once their missing
     fields were written. Fields in `always` (written on every record: the schema requires them)
-    are left alone, as are nested patterns (exists), the profile and joined records. Returns None
-    when nothing could be unknown, so callers add no selection."""
-    out = _possible(node, always)
+    are left alone, as are the profile and the outer records a pattern refers to (`var:`). With
+    `joined` ({fact type: its always-written fields}) nested patterns are read the same way: a
+    joined record's unwritten field may hold (`exists` possibly matches), and `not exists` possibly
+    holds when no joined record surely matches. Returns None when nothing could be unknown, so
+    callers add no selection."""
+    out = _possible(node, always, joined)
     return None if out is node else out
 
 
-def _possible(node: Any, always: frozenset) -> Any:
+def sure(node: Any, joined: dict) -> Any:
+    """`node` read as "surely matches" when nested patterns join records that may leave fields
+    unwritten: `not exists` then needs that no joined record even possibly matches (a certificate
+    that does not say its operation might be the one). Comparisons on the current record stay as
+    they are (absent is false). Returns node itself when nothing changes."""
     if isinstance(node, (All, Any_)):
-        items = [_possible(i, always) for i in node.items]
+        items = [sure(i, joined) for i in node.items]
+        return node if all(a is b for a, b in zip(items, node.items)) else type(node)(items)
+    if isinstance(node, Exists):
+        w = _nested(node.where, node.fact, joined, False)
+        return node if w is node.where else Exists(node.fact, node.alias, w, node.min, node.path)
+    if isinstance(node, Not) and isinstance(node.item, Exists):
+        e = node.item
+        w = _nested(e.where, e.fact, joined, True)
+        return node if w is e.where else _not_exists(e, w)
+    return node
+
+
+def _possible(node: Any, always: frozenset, joined: dict | None = None) -> Any:
+    if isinstance(node, (All, Any_)):
+        items = [_possible(i, always, joined) for i in node.items]
         if all(a is b for a, b in zip(items, node.items)):
             return node
         return type(node)(items)
@@ -334,7 +355,57 @@ def _possible(node: Any, always: frozenset) -> Any:
         unknown = [Cmp(ref, "absent", Lit(True), node.where) for ref in (node.left, node.right)
                    if isinstance(ref, Ref) and ref.root == "field" and ".".join(ref.path) not in always]
         return Any_([node] + unknown) if unknown else node
+    if joined is not None and isinstance(node, Exists):
+        w = _nested(node.where, node.fact, joined, True)
+        return node if w is node.where else Exists(node.fact, node.alias, w, node.min, node.path)
+    if joined is not None and isinstance(node, Not) and isinstance(node.item, Exists):
+        e = node.item
+        w = _nested(e.where, e.fact, joined, False)
+        return node if w is e.where else Not(Exists(e.fact, e.alias, w, e.min, e.path))
     return node
+
+
+def _nested(where: Any, fact: str, joined: dict, widen: bool) -> Any:
+    """A nested pattern's `where` over `fact`: widened (possible) or surely matching."""
+    if where is None:
+        return None
+    if widen:
+        return _possible(where, joined.get(fact, frozenset()), joined)
+    return sure(where, joined)
+
+
+def _not_exists(e: Exists, widened: Any) -> Any:
+    """not exists(fact where widened), written as a conjunction of `not exists` over the widened
+    pattern's alternatives (one per choice in its or-groups) — the same meaning, and a form
+    durable-rules can run (it refuses joins inside an or-group). With min > 1 it stays whole."""
+    items = widened.items if isinstance(widened, All) else [widened]
+    alts = [[]]
+    for it in items:
+        options = it.items if isinstance(it, Any_) else [it]
+        alts = [a + [o] for a in alts for o in options]
+    if e.min != 1 or len(alts) > 64:
+        return Not(Exists(e.fact, e.alias, widened, e.min, e.path))
+    return All([Not(Exists(e.fact, e.alias, All(a), e.min, e.path)) for a in alts])
+
+
+def joined_unknowable(node: Any, joined: dict) -> tuple:
+    """[(fact type, field path)] of joined records (inside nested patterns) that `possible` /
+    `sure` read as unknown when not written, in order."""
+    out: dict = {}
+
+    def visit(n, fact):
+        for m in _top_level(n):
+            if isinstance(m, Exists):
+                visit(m.where, m.fact)
+            elif isinstance(m, Not) and isinstance(m.item, Exists):
+                visit(m.item.where, m.item.fact)
+            elif fact is not None and isinstance(m, Cmp) and m.op not in ("is_set", "absent"):
+                for ref in (m.left, m.right):
+                    if isinstance(ref, Ref) and ref.root == "field" and \
+                            ".".join(ref.path) not in joined.get(fact, frozenset()):
+                        out[(fact, tuple(ref.path))] = None
+    visit(node, None)
+    return tuple(out)
 
 
 def unknowable_fields(node: Any, always: frozenset = frozenset()) -> tuple:

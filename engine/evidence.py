@@ -161,7 +161,7 @@ def required_fields() -> dict[str, frozenset]:
     defs = schema("evidence")["$defs"]
     out = {t: frozenset(defs[d].get("required", ())) for t, d in _DEF_OF.items()}
     out["certificates"] = frozenset(defs["worker"]["properties"]["certificates"]["items"].get("required", ())) | {
-        "id", "worker"}
+        "id", "worker", "held_from"}   # held_from is filled in on reading (valid_from or the earliest day)
     return out
 
 

@@ -219,3 +219,53 @@ def test_an_undated_record_in_a_dated_check_is_unknown_not_late(book):
     native, rete, fl = three_ways(book, "GM-1-CAMPAIGN-PLAN", late)
     assert native.status == "不符合"
     agree(native, rete, fl)
+
+
+# ---- nested patterns (joined records): issue 9 round 2c ------------------------------------------
+
+def _welder(*certs):
+    return {"id": "W1", "name": "张三", "special_operation": "电焊", "certificates": list(certs)}
+
+
+def test_a_certificate_without_its_operation_is_unknown_not_uncertified(book):
+    # W1 (电焊) holds one certificate that does not say its operation: if it is 电焊 the worker is
+    # certified (符合), if not he is 无证上岗 (不符合) — 证据不足, citing W1 and naming the certificate
+    # and its 工种 field, not 不符合.
+    recs = {"workers": [_welder({"type": "特种作业操作证", "valid_until": "2027-01-01"})]}
+    native, rete, fl = three_ways(book, "GM-3-SPECIAL-POSTS-HOLD-CERTIFICATES", recs)
+    assert native.status == "证据不足", native.reason
+    assert list(native.evidence_ids) == ["W1"]
+    assert "W1#证书1" in native.reason and "operation" in native.reason
+    agree(native, rete, fl)
+    # a written operation that is another job stays 无证上岗
+    recs = {"workers": [_welder({"type": "特种作业操作证", "operation": "电工", "valid_until": "2027-01-01"})]}
+    native, rete, fl = three_ways(book, "GM-3-SPECIAL-POSTS-HOLD-CERTIFICATES", recs)
+    assert native.status == "不符合"
+    agree(native, rete, fl)
+    # a matching certificate beside the unknown one decides: 符合 either way
+    recs = {"workers": [_welder({"type": "特种作业操作证", "valid_until": "2027-01-01"},
+                                {"type": "特种作业操作证", "operation": "电焊", "valid_until": "2027-01-01"})]}
+    native, rete, fl = three_ways(book, "GM-3-SPECIAL-POSTS-HOLD-CERTIFICATES", recs)
+    assert native.status == "符合"
+    agree(native, rete, fl)
+
+
+@pytest.mark.parametrize("rule_id", ["GM-3-SPECIAL-OPS-CERTIFIED", "MINE-3-SPECIAL-OPS-CERTIFIED"])
+def test_a_certificate_without_its_end_date_is_unknown_on_the_work_day(book, rule_id):
+    # P1 (2023-06-06) names welder W1, whose 电焊 certificate gives no valid_until: valid on the day
+    # or not cannot be told — 证据不足 citing P1 and naming the certificate's 有效期至 field. Another
+    # worker W2 with an expired certificate makes P2 不符合 whatever W1's certificate says.
+    workers = [_welder({"type": "特种作业操作证", "operation": "电焊"}),
+               {"id": "W2", "name": "李四", "special_operation": "电焊",
+                "certificates": [{"type": "特种作业操作证", "operation": "电焊", "valid_until": "2023-01-01"}]}]
+    permit = {"id": "P1", "kind": "动火作业", "work_start": "2023-06-06T09:00", "approved_at": "2023-06-06T08:00",
+              "guardian": "王五", "measures_checked": True, "workers": ["W1"]}
+    native, rete, fl = three_ways(book, rule_id, {"workers": workers, "permits": [permit]})
+    assert native.status == "证据不足", native.reason
+    assert list(native.evidence_ids) == ["P1"]
+    assert "W1#证书1" in native.reason and "valid_until" in native.reason
+    agree(native, rete, fl)
+    p2 = dict(permit, id="P2", workers=["W2"])
+    native, rete, fl = three_ways(book, rule_id, {"workers": workers, "permits": [permit, p2]})
+    assert native.status == "不符合" and list(native.evidence_ids) == ["P2"]
+    agree(native, rete, fl)

@@ -36,8 +36,10 @@ UNKNOWN_GROUPS = {"exists": (("match",),), "frequency": (("match",),), "none": (
 
 
 def unknown_groups(rule) -> list:
-    """[(selection names swapped together, fact type, the filter fields that may be unknown)] —
-    a selection is in only when its filter reads a field the schema does not require."""
+    """[(selection names swapped together, fact type, the filter fields that may be unknown,
+    [(joined fact type, field)] a nested pattern reads that may be unknown)] — a selection is in
+    only when its filter reads a field the schema does not require, on the record or on a joined
+    record (nested `exists`, not widened for `each` rules: none of them nests a pattern)."""
     sels = KINDS[rule.kind].selections(rule)
     if rule.kind == "each":
         names = tuple(n for n in sels if n == "subjects" or n.startswith("req"))
@@ -53,15 +55,16 @@ def unknown_groups(rule) -> list:
         if cond is None or fact == "profile":
             continue
         fields = C.unknowable_fields(cond, required_fields().get(fact, frozenset()))
-        if fields:
-            out.append((names, fact, fields))
+        nested = () if rule.kind == "each" else C.joined_unknowable(cond, required_fields())
+        if fields or nested:
+            out.append((names, fact, fields, nested))
     return out
 
 
 def _twins(rule, sels: dict) -> dict:
     """The `<name>?` selections: the same condition with its filter widened by C.possible."""
     out = {}
-    for names, fact, _fields in unknown_groups(rule):
+    for names, fact, _fields, _nested in unknown_groups(rule):
         always = required_fields().get(fact, frozenset())
         if rule.kind == "each":
             where = C.possible(rule.conditions["where"], always)
@@ -72,7 +75,11 @@ def _twins(rule, sels: dict) -> dict:
         else:
             for name in names:
                 f, cond, alias = sels[name]
-                out[name + "?"] = (f, C.possible(cond, always), alias)
+                wide = C.possible(cond, always, required_fields())
+                out[name + "?"] = (f, cond if wide is None else wide, alias)
+                surely = C.sure(cond, required_fields())
+                if surely is not cond:   # not exists: no joined record even possibly matches
+                    out[name] = (f, surely, alias)
     return out
 
 
@@ -107,9 +114,12 @@ def prepare(rule, checklist):
     if not groups:
         return decide
     what = rule.check.get("what", "")
-    labels = {fact: field_labels().get(fact, {}) for _, fact, _ in groups}
+    facts = [fact for _, fact, _, _ in groups] + [j for g in groups for j, _ in g[3]]
+    labels = {fact: field_labels().get(fact, {}) for fact in facts}
 
-    pairs = tuple((names[0], names[0] + "?") for names, _f, _fl in groups)
+    pairs = tuple((names[0], names[0] + "?") for names, _f, _fl, _n in groups)
+    own = KINDS[rule.kind].selections(rule)
+    sel_alias = {names[0]: (own[names[0]][2], own[names[0]][1]) for names, _f, _fl, _n in groups}
 
     def decide3(sel, evidence, as_of):
         v = decide(sel, evidence, as_of)
@@ -126,7 +136,7 @@ def prepare(rule, checklist):
         statuses = set()
         for mask in range(1, 1 << len(open_)):   # every way of counting the unknown records
             alt = dict(sel)
-            for j, (names, _f, _fl) in enumerate(open_):
+            for j, (names, _f, _fl, _n) in enumerate(open_):
                 if mask >> j & 1:
                     for n in names:
                         alt[n] = sel[n + "?"]
@@ -134,11 +144,13 @@ def prepare(rule, checklist):
         if statuses <= {v[0]} or v[0] == NOT_DUE and FAIL not in statuses:
             return v   # the verdict holds either way (未到期: nothing has failed either way)
         gaps = {}   # record id -> (fact type, its filter fields not written); worded when read
-        for names, fact, fields in open_:
+        for names, fact, fields, nested in open_:
             sure = {id(f) for f in sel[names[0]]}
             for f in sel[names[0] + "?"]:
                 if id(f) not in sure:
                     gaps.setdefault(f["id"], []).extend((fact, p) for p in fields if each.absent(f, p, {}))
+                    if nested:
+                        gaps[f["id"]].extend(_joined_gaps(f, sel_alias[names[0]], nested, evidence))
         others = tuple(sorted(statuses - {v[0]}))
         return INSUFFICIENT, (_undetermined, what, v[0], others, gaps, labels), list(gaps), \
             (_undetermined_details, gaps, labels)
@@ -148,7 +160,52 @@ def prepare(rule, checklist):
 
 
 def _gap_labels(gaps, labels) -> dict:
-    return {rid: list(dict.fromkeys(each.label(p, labels[fact]) for fact, p in g)) for rid, g in gaps.items()}
+    return {rid: list(dict.fromkeys(each.label(g[1], labels[g[0]]) if len(g) == 2 else
+                                    f"{g[2]} 的{each.label(g[1], labels[g[0]])}" for g in gs))
+            for rid, gs in gaps.items()}
+
+
+def _joined_gaps(outer, alias_cond, nested, evidence) -> list:
+    """[(fact type, field, joined record id)]: the records a nested pattern could join to `outer`
+    (followed through equality and membership joins on fields every record writes,
+    `{field: worker, eq: {var: w.id}}`) that leave a field it reads unwritten; (fact type, field)
+    alone when none can be told."""
+    alias, cond = alias_cond
+    cands: dict = {}
+
+    def visit(node, env):
+        for m in C._top_level(node):
+            e = m.item if isinstance(m, C.Not) and isinstance(m.item, C.Exists) else m
+            if not isinstance(e, C.Exists):
+                continue
+            joins = [c for c in C._top_level(e.where) if isinstance(c, C.Cmp) and c.op in ("eq", "in")
+                     and c.left.root == "field" and isinstance(c.right, C.Ref) and c.right.root == "var"
+                     and c.right.alias in env and ".".join(c.left.path) in required_fields().get(e.fact, ())]
+            rows = [r for r in evidence.facts.get(e.fact, ())
+                    if all(any(_joins(_get(r, c.left.path), _get(b, c.right.path), c.op) for b in env[c.right.alias])
+                           for c in joins)]
+            cands.setdefault(e.fact, []).extend(rows)
+            visit(e.where, dict(env, **({e.alias: rows} if e.alias else {})))
+    visit(cond, {alias: [outer]} if alias else {})
+    out = []
+    for fact, p in nested:
+        missing = list({id(r): r for r in cands.get(fact, ()) if each.absent(r, p, {})}.values())
+        out.extend([(fact, p, r["id"]) for r in missing] or [(fact, p)])
+    return out
+
+
+def _get(rec, path):
+    for k in path:
+        rec = rec.get(k) if isinstance(rec, dict) else None
+    return rec
+
+
+def _joins(value, other, op) -> bool:
+    if value is None or other is None:
+        return False
+    if op == "in":
+        return value in other if isinstance(other, list) else value == other
+    return value == other
 
 
 def _undetermined(what, status, others, gaps, labels) -> str:

@@ -262,6 +262,10 @@ class SelectionCompiler:
             for b in self.patterns[i + 1:]:
                 if a.fact != b.fact:
                     continue
+                if a.negated and b.negated:
+                    # two `not exists` on one type emit two x$not entries, exactly as one negated
+                    # pattern's expanded or-group does (emit): no fact is bound to both
+                    continue
                 if a.negated or b.negated:
                     raise Refused(f"同一规则中 {a.fact} 既被肯定匹配又被否定（durable-rules 否定缺陷无法按断言顺序规避）")
                 ea, eb = _eqs(a.tests), _eqs(b.tests)
