@@ -770,9 +770,9 @@ def test_round_one_file_drafts_move_into_the_store(tmp_path, monkeypatch):
     """A store whose web app kept its inspections in files (<db>.web/inspections/): `serve` brings them
     into the store once, PDFs included, so no answer typed before the upgrade is lost."""
     from click.testing import CliRunner
-    import werkzeug.serving
+    import waitress
     from yinhuan.cli import main
-    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda *a, **k: None)
+    monkeypatch.setattr(waitress, "serve", lambda *a, **k: None)
     db = tmp_path / "old.db"
     assert CliRunner().invoke(main, ["serve", "--demo", "--db", str(db)]).exit_code == 0
     folder = tmp_path / "old.db.web" / "inspections"
