@@ -97,6 +97,30 @@ def set_disabled(s: Session, actor: str, username: str, disabled: bool) -> model
     return u
 
 
+def set_role(s: Session, actor: str, username: str, role: str, district: str = "") -> models.User:
+    """Change an account's role and district (event `user.role`, with what they were); the account's
+    sessions end, so the next request signs in under the new role and district wall. An inspector
+    has a district (else nothing would wall them in); nobody changes their own (no self-promotion,
+    and no administrator demoting the last administrator by accident)."""
+    district = (district or "").strip()
+    if role not in models.ROLES:
+        raise InputError(f"角色应为 {'、'.join(models.ROLES)} 之一，得到 “{role}”", field="role")
+    if role == "inspector" and not district:
+        raise InputError("检查人员账号必须指定区市", field="district")
+    events.lock(s)
+    u = get_user(s, username)
+    if actor == username:
+        raise InputError("不能更改自己的角色或区市", field="user")
+    if (u.role, u.district or "") == (role, district):
+        raise InputError(f"账号 {username} 的角色和区市没有变化", field="role")
+    was = {"role": u.role, "district": u.district or ""}
+    u.role, u.district = role, district
+    events.record(s, actor, "user.role", "user", u.id,
+                  {"username": username, "role": role, "district": district, "was": was}, row=u)
+    webstate.end_sessions(s, username, "角色或区市已更改")
+    return u
+
+
 def get_user(s: Session, username: str) -> models.User:
     u = s.scalar(select(models.User).where(models.User.username == username))
     if u is None:

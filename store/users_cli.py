@@ -1,4 +1,4 @@
-"""`yinhuan users passwd|disable|enable`: account changes from the command line, the same functions
+"""`yinhuan users passwd|role|disable|enable`: account changes from the command line, the same functions
 (and the same events) as the web app's account pages. Attached to the `users` group of store/cli.py."""
 from __future__ import annotations
 
@@ -37,6 +37,21 @@ def _toggle(disabled: bool):
     return cmd
 
 
+@click.command("role")
+@db_option
+@user_option
+@click.argument("username")
+@click.option("--role", "role", required=True, type=click.Choice(["inspector", "admin", "viewer"]),
+              help="新角色：inspector 检查人员、admin 管理员、viewer 只读")
+@click.option("--district", default="", help="区市（检查人员必填；其他角色不填为全市）")
+def users_role(db, actor, username, role, district):
+    """更改一个账号的角色和区市（记为事件 user.role；该账号已登录的网页会话随之结束）。"""
+    from . import db as dbm, users as um
+    with dbm.connect(db).session() as s:
+        um.set_role(s, actor_of(actor), username, role, district)
+    click.echo(f"已将 {username} 改为 {role}（{district or '全市'}），该账号已登录的网页会话随之结束")
+
+
 def attach(group: click.Group) -> None:
-    for cmd in (users_passwd, _toggle(True), _toggle(False)):
+    for cmd in (users_passwd, users_role, _toggle(True), _toggle(False)):
         group.add_command(cmd)

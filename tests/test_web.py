@@ -84,6 +84,7 @@ TABLE = [  # (endpoint, method, url, roles allowed)
     ("admin_users", "POST", "/admin/users", {AD}),
     ("admin_user_password", "POST", "/admin/users/viewer/password", {AD}),
     ("admin_user_disable", "POST", "/admin/users/viewer/disable", {AD}),
+    ("admin_user_role", "POST", "/admin/users/viewer/role", {AD}),      # (no role sent: refused with 400)
     ("account_password", "POST", "/account/password", SIGNED),
     ("login", "POST", "/login", {A} | SIGNED),
     ("logout", "POST", "/logout", SIGNED),      # last: it signs the client out
@@ -895,3 +896,57 @@ def test_a_session_past_its_lifetime_is_refused_by_the_store(app):
     assert not webstate.session_alive(store, token, "huancui", 3600, at=webstate.now() + timedelta(hours=2))
     assert not webstate.session_alive(store, "made-up", "huancui", 3600)
     assert not webstate.session_alive(store, None, "huancui", 3600)
+
+
+# ---- role and district changes ------------------------------------------------------------------
+
+def test_admin_changes_role_and_district_and_the_sessions_end(app):
+    from yinhuan.store import webstate
+    admin = Browser(app, "admin")
+    hc = Browser(app, "huancui")
+    page = admin.get("/admin/users").get_data(as_text=True)
+    assert 'action="/admin/users/huancui/role"' in page and 'action="/admin/users/admin/role"' not in page
+    for bad, why in (({"role": "inspector", "district": ""}, "必须指定区市"), ({"role": "root"}, "角色应为"),
+                     ({"role": "inspector", "district": "环翠区"}, "没有变化")):
+        r = admin.post("/admin/users/huancui/role", bad)
+        assert r.status_code == 400 and why in r.get_data(as_text=True), bad
+    r = admin.post("/admin/users/admin/role", {"role": "viewer"})
+    assert r.status_code == 400 and "不能更改自己的角色或区市" in r.get_data(as_text=True)
+    assert hc.get("/enterprises").status_code == 200            # nothing changed yet: still signed in
+    assert admin.post("/admin/users/huancui/role", {"role": "inspector", "district": "文登区"}).status_code == 302
+    assert hc.get("/enterprises").status_code == 302             # their session ended with the change
+    assert webstate.sessions_of(app.extensions["yinhuan"]["store"], "huancui")[-1]["ended_why"] == "角色或区市已更改"
+    hc = Browser(app, "huancui")
+    listing = hc.get("/enterprises").get_data(as_text=True).split("<tbody>")[1]
+    assert "文登" in listing and "威海环翠示例机械有限公司" not in listing     # the new district wall
+    assert hc.get(f"/enterprises/{HUANCUI_ENT}").status_code == 403
+    assert admin.post("/admin/users/huancui/role", {"role": "viewer", "district": ""}).status_code == 302
+    v = Browser(app, "huancui")
+    assert v.post(f"/enterprises/{WENDENG_ENT}/inspections",
+                  {"checklist": "gongmao-2023", "mode": "部门检查"}).status_code == 403     # read-only now
+    assert v.get(f"/enterprises/{HUANCUI_ENT}").status_code == 200                        # the whole city
+    assert re.search(r'data-user="huancui">.*?只读查看.*?全市', admin.get("/admin/users").get_data(as_text=True), re.S)
+    from sqlalchemy import select
+    from yinhuan.store import models as m
+    with app.extensions["yinhuan"]["store"].session() as s:
+        changes = [(e.actor, {k: v for k, v in e.payload.items() if k != "row_digest"}) for e in s.scalars(select(m.Event).where(m.Event.kind == "user.role")
+                                                            .order_by(m.Event.seq))]
+    assert changes == [("admin", {"username": "huancui", "role": "inspector", "district": "文登区",
+                                  "was": {"role": "inspector", "district": "环翠区"}}),
+                       ("admin", {"username": "huancui", "role": "viewer", "district": "",
+                                  "was": {"role": "inspector", "district": "文登区"}})]
+    for who in ("viewer", "wendeng"):
+        assert Browser(app, who).post("/admin/users/huancui/role", {"role": "admin"}).status_code == 403
+
+
+def test_role_from_the_command_line_ends_web_sessions(app):
+    url = app.extensions["yinhuan"]["store"].url
+    wd = Browser(app, "wendeng")
+    res = _cli("users", "role", "--db", url, "--user", "admin", "wendeng", "--role", "inspector",
+               "--district", "荣成市")
+    assert res.returncode == 0, res.stdout
+    assert "wendeng\t王建\t检查员\t荣成市" in _cli("users", "list", "--db", url).stdout
+    assert wd.get("/enterprises").status_code == 302
+    bad = _cli("users", "role", "--db", url, "--user", "admin", "wendeng", "--role", "inspector")
+    assert bad.returncode == 2 and "必须指定区市" in bad.stdout
+    assert _cli("users", "role", "--db", url, "--user", "admin", "wendeng", "--role", "root").returncode == 2

@@ -51,7 +51,7 @@ POLICY: tuple[Rule, ...] = (
          ("admin", "viewer"), "allow", "应急管理局管理员和只读账号可查看全市数据", READ),
     Rule(("hazard_move", "hazard_supervise", "hazard_extend"), ("admin",), "allow",
          "管理员可推进隐患整改流程（验收、销号、挂牌督办、延期审批）", WRITE),
-    Rule(("admin_*",), ("admin",), "allow", "只有管理员可管理账号（新建、重设密码、停用）、查看访问规则", READ + WRITE),
+    Rule(("admin_*",), ("admin",), "allow", "只有管理员可管理账号（新建、重设密码、更改角色和区市、停用）、查看访问规则", READ + WRITE),
     Rule(("*",), ("viewer",), "deny", "只读账号不能修改任何数据", WRITE, unless=("login", "logout", "account_password")),
     Rule(("table_download", "charts"), ("inspector",), "deny",
          "全市调度表工作簿和图表汇总各区市的数字，检查人员只能看到本区市"),

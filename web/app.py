@@ -635,6 +635,13 @@ def _routes(app: Flask, ctx: dict) -> None:
                                                                request.form.get("password", "")),
                                f"已重设 {username} 的密码")
 
+    @app.post("/admin/users/<username>/role")
+    def admin_user_role(username):
+        """Change an account's role and district (that account's sessions end)."""
+        role, district = request.form.get("role", ""), request.form.get("district", "").strip()
+        return _account_action(lambda: accounts.set_role(g.user.username, username, role, district),
+                               f"已将 {username} 改为{access.ROLE_NAMES.get(role, role)}（{district or '全市'}）")
+
     @app.post("/admin/users/<username>/disable")
     def admin_user_disable(username):
         """Disable (disabled=1) or enable again (disabled=0) an account."""

@@ -78,6 +78,11 @@ class Accounts:
         with self.store.session() as s:
             users.set_password(s, actor, username, new)
 
+    def set_role(self, actor: str, username: str, role: str, district: str | None) -> None:
+        from yinhuan.store import users
+        with self.store.session() as s:
+            users.set_role(s, actor, username, role, district or "")
+
     def set_disabled(self, actor: str, username: str, disabled: bool) -> None:
         from yinhuan.store import users
         with self.store.session() as s:
