@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from store_fixtures import db_kind, pg_server, store_db  # noqa: F401
 from web_helpers import HUANCUI_ENT, make_app
 from yinhuan.web.cli import DEMO_PASSWORD
 
@@ -32,10 +33,11 @@ def _need_browser():
 
 
 @pytest.fixture()
-def server(tmp_path):
+def server(tmp_path, store_db):
+    """The app served over a fresh store: each browser test runs on SQLite and on PostgreSQL."""
     _need_browser()
     from werkzeug.serving import make_server
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, store_db)
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
