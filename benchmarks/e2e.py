@@ -117,7 +117,6 @@ def write_files(n: int, folder: Path) -> Path:
     """N enterprises under folder/evidence (reused when already written with this N and seed).
     Up to BASE they are generated; beyond, they are renamed copies of the first BASE (generating
     100,000 takes the generator over an hour on this machine)."""
-    import multiprocessing
     ev = folder / "evidence"
     marker = folder / "generated.json"
     want = {"n": n, "seed": SEED, "sector": "工贸", "chunk": CHUNK, "base": BASE, "made_by": _generator_digest()}
@@ -130,20 +129,20 @@ def write_files(n: int, folder: Path) -> Path:
         base = write_files(BASE, folder.parent / f"n{BASE}")
         for c in range(BASE // CHUNK):
             shutil.copytree(base / f"{c:03d}", ev / f"{c:03d}")
-        chunks = [(c, n, ev, base) for c in range(BASE // CHUNK, (n + CHUNK - 1) // CHUNK)]
-        with multiprocessing.Pool(os.cpu_count() or 1) as pool:
-            for done, _ in enumerate(pool.imap_unordered(_copy_chunk, chunks), 1):
-                if done % 10 == 0:
-                    print(f"  已复制 {done * CHUNK:,} 个文件（{time.perf_counter() - t:.0f} 秒）", flush=True)
-        marker.write_text(json.dumps(want))
-        return ev
-    chunks = [(c, n, ev) for c in range((n + CHUNK - 1) // CHUNK)]
-    with multiprocessing.Pool(os.cpu_count() or 1) as pool:
-        for done, _ in enumerate(pool.imap_unordered(_write_chunk, chunks), 1):
-            if done % 10 == 0:
-                print(f"  已生成 {done * CHUNK:,} 个文件（{time.perf_counter() - t:.0f} 秒）", flush=True)
+        _in_pool(_copy_chunk, [(c, n, ev, base) for c in range(BASE // CHUNK, (n + CHUNK - 1) // CHUNK)], "复制", t)
+    else:
+        _in_pool(_write_chunk, [(c, n, ev) for c in range((n + CHUNK - 1) // CHUNK)], "生成", t)
     marker.write_text(json.dumps(want))
     return ev
+
+
+def _in_pool(work, chunks, verb: str, started: float) -> None:
+    """Run work over the chunks on every core, printing progress every ten chunks."""
+    import multiprocessing
+    with multiprocessing.Pool(os.cpu_count() or 1) as pool:
+        for done, _ in enumerate(pool.imap_unordered(work, chunks), 1):
+            if done % 10 == 0:
+                print(f"  已{verb} {done * CHUNK:,} 个文件（{time.perf_counter() - started:.0f} 秒）", flush=True)
 
 
 def evidence_files(folder: Path) -> list[Path]:
